@@ -1,0 +1,70 @@
+"""Fetch the JavaScript the website needs from npm and copy it into assets/vendor.
+
+The book's site must work with no internet, so the files that Jupyter Book would
+otherwise load from CDNs are committed under assets/vendor. This script is how they
+got there; re-run it to change a version:
+
+    python scripts/vendor_js.py
+
+It needs `npm` and the npm registry. plotly.js is not vendored here: the Sphinx
+extension book/_ext/offline_assets.py copies it from the installed plotly package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR = ROOT / "assets" / "vendor"
+
+# package spec -> (folder under assets/vendor, paths inside the package to copy)
+PACKAGES = {
+    "requirejs@2.3.8": ("requirejs", ["require.js"]),
+    "@jupyter-widgets/html-manager@1.0.15": (
+        "html-manager",
+        ["dist/embed-amd.js", "dist/*.woff", "dist/*.woff2", "dist/*.ttf", "dist/*.eot", "dist/*.svg"],
+    ),
+    "mathjax@3.2.2": (
+        "mathjax",
+        ["es5/tex-chtml.js", "es5/input/tex/extensions", "es5/output/chtml", "es5/ui", "es5/a11y", "LICENSE"],
+    ),
+}
+
+
+def main() -> None:
+    manifest = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec, (folder, patterns) in PACKAGES.items():
+            out = subprocess.run(["npm", "pack", spec, "--json"], cwd=tmp, check=True, capture_output=True, text=True)
+            tarball = Path(tmp) / json.loads(out.stdout)[0]["filename"]
+            unpacked = Path(tmp) / folder
+            with tarfile.open(tarball) as tar:
+                tar.extractall(unpacked, filter="data")
+            package = unpacked / "package"
+            target = VENDOR / folder
+            shutil.rmtree(target, ignore_errors=True)
+            for pattern in patterns:
+                for source in sorted(package.glob(pattern)):
+                    # dist/ and es5/ are dropped so that relative URLs between files still hold
+                    relative = source.relative_to(package)
+                    if relative.parts[0] in ("dist", "es5"):
+                        relative = Path(*relative.parts[1:])
+                    destination = target / relative
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    if source.is_dir():
+                        shutil.copytree(source, destination)
+                    else:
+                        shutil.copyfile(source, destination)
+            manifest[spec] = {"folder": folder, "tarball_sha256": hashlib.sha256(tarball.read_bytes()).hexdigest()}
+            print(f"{spec:45s} -> assets/vendor/{folder}")
+    (VENDOR / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Open every page of the built website in headless Chromium, as a reader would.
+
+Run after `make build` (`make test` does both). Each page must load with no console
+error and no request to any host but the local server; every plotly figure must draw
+its SVG, every widget must render from its saved state and all math must typeset.
+Screenshots go to _build/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+pytestmark = pytest.mark.browser
+PAGES = sorted(
+    p.relative_to(SITE).as_posix()
+    for p in SITE.rglob("*.html")
+    if p.relative_to(SITE).parts[0] != "_static" and p.name != "index.html"  # index.html only redirects
+)
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not PAGES:
+        pytest.fail("No built site in _build/html: run `make build` first.")
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see README).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def test_site_has_the_expected_pages():
+    for page in ("book/intro.html", "chapters/01_ai_vs_genai.html", "book/glossary.html", "book/bibliography.html"):
+        assert page in PAGES, f"{page} was not built"
+
+
+def test_home_page_redirects_to_the_introduction(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/index.html")
+    page.wait_for_url("**/book/intro.html")
+    assert "Generative AI, Hands-On" in page.title()
+    page.close()
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_works_offline(page_path, server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, failed, foreign = [], [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda req: failed.append(req.url))
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith("data:") or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(f"{server}/{page_path}", wait_until="load")
+    html = page.content()
+
+    figures = page.locator("div.plotly-graph-div").count()
+    if figures:
+        drawn = "() => [...document.querySelectorAll('div.plotly-graph-div')].every(d => d.querySelector('svg.main-svg'))"
+        page.wait_for_function(drawn, timeout=15_000)
+
+    views = html.count("application/vnd.jupyter.widget-view+json")
+    if views:
+        page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
+        assert page.locator(".widget-slider, .widget-dropdown").count() >= 1, "widgets did not render"
+
+    if page.locator(".math").count():
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
+        assert page.locator("mjx-container").count() >= page.locator(".math").count(), "math did not render"
+
+    page.wait_for_timeout(500)  # let late requests (fonts, widget icons) finish or fail
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (page_path.replace("/", "__") + ".png")), full_page=True)
+    page.close()
+    assert not foreign, f"requests to other hosts: {foreign}"
+    assert not failed, f"failed requests: {failed}"
+    assert not errors, f"console errors: {errors}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass

@@ -1,0 +1,125 @@
+"""The book's one look for figures, and a plotly renderer that works with no internet.
+
+`setup()` registers the "genai" plotly template and the "book" renderer and makes
+both the defaults. The renderer emits two forms of every figure: the plotly JSON
+that JupyterLab, VS Code and nbviewer draw, and an HTML ``<div>`` that calls
+``Plotly.newPlot`` without embedding or downloading plotly.js, because the book's
+website loads plotly.min.js once, from its own server. On Colab it defers to
+plotly's own "colab" renderer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer
+from plotly.subplots import make_subplots
+
+FRUIT_COLORS = {
+    "apple": "#c62828", "banana": "#e0b000", "orange": "#ef6c00",
+    "blue_apple": "#1e5bc6", "square_orange": "#8d6e63", "striped_banana": "#5d4037",
+}  # fmt: skip
+PALETTE = ["#3b5ba5", "#e07b39", "#2e8b57", "#b23a48", "#7d5ba6", "#c9a227", "#3a9ab2", "#666666"]
+_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+class BookRenderer(MimetypeRenderer):
+    """Plotly JSON for live front ends plus an HTML div that uses a page-level plotly.js."""
+
+    def to_mimebundle(self, fig_dict: dict) -> dict:
+        if "google.colab" in sys.modules:
+            return pio.renderers["colab"].to_mimebundle(fig_dict)
+        bundle = PlotlyRenderer(config=_CONFIG).to_mimebundle(dict(fig_dict))
+        bundle["text/html"] = figure_html(go.Figure(fig_dict))
+        return bundle
+
+
+def figure_html(fig: go.Figure) -> str:
+    """The figure as an HTML fragment that needs plotly.js already on the page.
+
+    The div's id is a hash of the figure, so the same figure always gives the same HTML.
+    """
+    spec = fig.to_json()
+    div_id = "fig-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
+    return pio.to_html(fig, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id)
+
+
+def setup() -> None:
+    """Make the book's template and renderer plotly's defaults (call once per notebook)."""
+    pio.templates["genai"] = _template()
+    pio.templates.default = "plotly_white+genai"
+    pio.renderers["book"] = BookRenderer()
+    pio.renderers.default = "book"
+
+
+def _template() -> go.layout.Template:
+    return go.layout.Template(
+        layout=go.Layout(
+            font=dict(family="Inter, Helvetica, Arial, sans-serif", size=14, color="#222"),
+            colorway=PALETTE,
+            margin=dict(l=60, r=20, t=60, b=50),
+            hoverlabel=dict(font_size=13),
+            title=dict(x=0.02, xanchor="left"),
+        )
+    )
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """An image with values in [0, 1] (H, W, 3) as bytes 0..255."""
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"Expected an image of shape (H, W, 3), got {image.shape}.")
+    return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
+    """PNG file contents of an (H, W, 3) image in [0, 1], each pixel drawn `scale` times wider."""
+    from PIL import Image
+
+    pixels = to_uint8(image)
+    if scale > 1:
+        pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A data: URI holding the PNG of an (H, W, 3) image in [0, 1], for plotly's go.Image."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
+
+
+def image_trace(image: np.ndarray, **kwargs) -> go.Image:
+    """A plotly Image trace that shows an (H, W, 3) image in [0, 1] without hover noise."""
+    return go.Image(source=png_data_uri(image), hoverinfo="skip", **kwargs)
+
+
+def image_grid(
+    images: np.ndarray, titles: Sequence[str] | None = None, *, cols: int = 8, size: int = 90, title: str = ""
+) -> go.Figure:
+    """A grid of small images (N, H, W, 3) with optional titles under each."""
+    images = np.asarray(images)
+    n = len(images)
+    if n == 0:
+        raise ValueError("image_grid needs at least one image.")
+    cols = min(cols, n)
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles) if titles else None,
+                        horizontal_spacing=0.01, vertical_spacing=0.12 / rows if titles else 0.01)  # fmt: skip
+    for i, image in enumerate(images):
+        fig.add_trace(image_trace(image), row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    top = 50 if title else 20
+    fig.update_layout(title=title, width=cols * size + 40, height=rows * (size + (22 if titles else 4)) + top,
+                      margin=dict(l=20, r=20, t=top, b=10))  # fmt: skip
+    fig.update_annotations(font_size=11)
+    return fig
+
