@@ -92,7 +92,7 @@ def test_page_works_offline(page_path, server, browser):
 
     figures = page.locator("div.plotly-graph-div").count()
     if figures:
-        drawn = "() => [...document.querySelectorAll('div.plotly-graph-div')].every(d => d.querySelector('svg.main-svg'))"
+        drawn = "() => [...document.querySelectorAll('div.plotly-graph-div')].every(d => d.querySelector('.main-svg'))"
         page.wait_for_function(drawn, timeout=15_000)
 
     views = html.count("application/vnd.jupyter.widget-view+json")

@@ -28,7 +28,8 @@ ATTRIBUTES: tuple[str, ...] = (
     "hue", "saturation", "value", "texture", "stripes", "tips", "stem", "leaf",
 )  # fmt: skip
 
-# Each kind: attribute -> (low, high) of a uniform draw. Attributes left out are 0.
+# Each kind: attribute -> (low, high). A draw is normal around the middle with a quarter of
+# the range as its standard deviation, clipped to the range. Attributes left out are 0.
 _RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "apple": {
         "width": (0.42, 0.56), "elongation": (0.88, 1.02), "dimple": (0.12, 0.25),
@@ -93,7 +94,7 @@ def sample_attributes(kind: str, n: int, rng: np.random.Generator) -> pd.DataFra
     columns["x"] = rng.uniform(-0.08, 0.08, n)
     columns["y"] = rng.uniform(-0.08, 0.08, n)
     for name, (low, high) in ranges.items():
-        columns[name] = rng.uniform(low, high, n)
+        columns[name] = np.clip(rng.normal((low + high) / 2, (high - low) / 4, n), low, high)
     # A leaf is there or not; when there, its size varies a little.
     columns["leaf"] = np.where(columns["leaf"] > 0.5, rng.uniform(0.8, 1.0, n), 0.0)
     return pd.DataFrame(columns)

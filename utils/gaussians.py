@@ -22,7 +22,7 @@ class ClassGaussians:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, *, ridge: float = 1e-6) -> ClassGaussians:
-        """Fit to features x (N, D) and integer labels y (N,) in 0..K-1.
+        """Maximum-likelihood fit to features x (N, D) and integer labels y (N,) in 0..K-1.
 
         `ridge` is added to each covariance's diagonal so that it stays invertible.
         """
@@ -37,14 +37,16 @@ class ClassGaussians:
             raise ValueError("Every class needs at least two examples to estimate a covariance.")
         eye = np.eye(x.shape[1])
         means = np.stack([x[y == k].mean(axis=0) for k in range(classes)])
-        covs = np.stack([np.cov(x[y == k], rowvar=False).reshape(eye.shape) + ridge * eye for k in range(classes)])
+        covs = np.stack(
+            [np.cov(x[y == k], rowvar=False, bias=True).reshape(eye.shape) + ridge * eye for k in range(classes)]
+        )
         return cls(means, covs, counts / counts.sum())
 
     def log_likelihood(self, x: np.ndarray) -> np.ndarray:
         """log p(x | y) for every class: (N, D) -> (N, K)."""
         x = self._check(x)
         out = np.empty((len(x), len(self.means)))
-        for k, (mean, cov) in enumerate(zip(self.means, self.covariances)):
+        for k, (mean, cov) in enumerate(zip(self.means, self.covariances, strict=False)):
             chol = np.linalg.cholesky(cov)
             z = np.linalg.solve(chol, (x - mean).T)  # (D, N) whitened offsets
             log_det = 2 * np.log(np.diag(chol)).sum()

@@ -48,7 +48,9 @@ def figure_html(fig: go.Figure) -> str:
     """
     spec = fig.to_json()
     div_id = "fig-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
-    return pio.to_html(fig, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id)
+    return pio.to_html(
+        fig, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id, auto_play=False
+    )
 
 
 def setup() -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pandas as pd
 import torch
@@ -22,8 +22,8 @@ from tqdm.auto import tqdm
 
 from .checkpoints import save_checkpoint
 
-Batch = Union[torch.Tensor, Sequence[torch.Tensor]]
-Data = Union[torch.Tensor, Sequence[torch.Tensor], Callable[[torch.Generator], Batch]]
+Batch = torch.Tensor | Sequence[torch.Tensor]
+Data = torch.Tensor | Sequence[torch.Tensor] | Callable[[torch.Generator], Batch]
 LossFn = Callable[[torch.nn.Module, Batch], torch.Tensor]
 
 

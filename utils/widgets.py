@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, Image
 
 from .plots import png_bytes
 
@@ -37,16 +37,14 @@ def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueW
 
     def redraw(_change=None) -> None:
         values = {name: control.value for name, control in controls.items()}
-        with output:
-            output.clear_output(wait=True)
-            try:
-                result = draw(**values)
-            except Exception as err:  # a widget shows a message, never a traceback
-                display(HTML(f'<p style="color:#b23a48">Cannot draw this: {_escape(str(err))}</p>'))
-                return
-            if isinstance(result, np.ndarray):
-                result = Image(data=png_bytes(result, scale=scale))
-            display(result)
+        try:
+            result = draw(**values)
+        except Exception as err:  # a widget shows a message, never a traceback
+            result = HTML(f'<p style="color:#b23a48">Cannot draw this: {_escape(str(err))}</p>')
+        if isinstance(result, np.ndarray):
+            result = Image(data=png_bytes(result, scale=scale))
+        output.outputs = ()
+        output.append_display_data(result)
 
     for control in controls.values():
         control.observe(redraw, names="value")
@@ -78,7 +76,7 @@ def slider_figure(
     names = [format_value(v) for v in values]
     frames = [
         go.Frame(data=f.data, name=name, layout={"title": {"text": f.layout.title.text}})
-        for f, name in zip(figures, names)
+        for f, name in zip(figures, names, strict=False)
     ]
     fig = go.Figure(data=figures[active].data, layout=figures[active].layout, frames=frames)
     instant = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}

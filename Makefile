@@ -1,0 +1,63 @@
+# Generative AI, Hands-On. `make book` builds and serves the website; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+NBVAL  := --nbval chapters --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+.PHONY: install book build serve lab test unit notebooks browser lint sync vendor benchmarks clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+## The website: build it (every chapter runs; a warning or a failing cell fails), then serve it.
+book: build serve
+
+build: install
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+serve:
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+lab: install
+	$(BIN)/jupyter lab chapters/
+
+## Every test: lint, unit tests, chapters under nbval, the strict build, then the site in Chromium.
+test: install
+	bash scripts/ensure_chromium.sh
+	$(MAKE) lint unit notebooks build browser
+
+lint: install
+	$(BIN)/ruff check utils tests benchmarks scripts book/_ext conftest.py
+
+unit: install
+	$(BIN)/python -m pytest tests -m "not browser"
+
+notebooks: install
+	$(BIN)/python -m pytest $(NBVAL)
+
+browser: install
+	$(BIN)/python -m pytest tests -m browser
+
+## Maintenance
+sync: install
+	$(BIN)/python scripts/sync_notebooks.py
+
+vendor: install
+	$(BIN)/python scripts/vendor_js.py
+
+benchmarks: install
+	$(BIN)/python benchmarks/fruits.py --json _build/bench_fruits.json
+	$(BIN)/python benchmarks/notebooks.py --json _build/bench_notebooks.json --page book/run_times.md
+
+clean:
+	rm -rf _build

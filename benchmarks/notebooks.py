@@ -1,0 +1,66 @@
+"""Run every chapter top to bottom on a fresh kernel and report its seconds (budget: 3 minutes).
+
+    python benchmarks/notebooks.py --json out.json [--page book/run_times.md] [--threads 2]
+
+The kernel gets OMP/MKL/OpenBLAS limited to --threads (torch follows OMP_NUM_THREADS).
+JSON keys: notebooks (chapter -> seconds), budget_seconds, threads, machine.
+With --page, the table between the run-times markers of that Markdown page is rewritten.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+from _common import machine, parser, report
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET = 180
+
+
+def run(path: Path, threads: int) -> float:
+    nb = nbformat.read(path, as_version=4)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+           "OPENBLAS_NUM_THREADS": str(threads)}  # fmt: skip
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    with client.setup_kernel(env=env):
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+    return time.perf_counter() - start
+
+
+def write_page(page: Path, seconds: dict[str, float], threads: int, about: dict) -> None:
+    lines = ["| Chapter | Seconds | Within budget |", "| --- | ---: | :---: |"]
+    lines += [f"| {name} | {s:.1f} | {'yes' if s < BUDGET else 'no'} |" for name, s in seconds.items()]
+    lines.append("")
+    lines.append(f"Measured with {threads} threads on {about['cores']} cores ({about['cpu']}), "
+                 f"Python {about['python']}, torch {about['torch']}.")  # fmt: skip
+    text = page.read_text()
+    table = "<!-- run-times:start -->\n" + "\n".join(lines) + "\n<!-- run-times:end -->"
+    page.write_text(re.sub(r"<!-- run-times:start -->.*<!-- run-times:end -->", table, text, flags=re.S))
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--page", type=Path, help="Markdown page whose run-times table to rewrite")
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    seconds = {}
+    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        seconds[path.stem] = run(path, args.threads)
+        print(f"ran {path.name} in {seconds[path.stem]:.1f} s", flush=True)
+    about = machine()
+    results = {"notebooks": {k: round(v, 2) for k, v in seconds.items()}, "budget_seconds": BUDGET,
+               "threads": args.threads, "machine": about}  # fmt: skip
+    report([(name, f"{s:.1f} s") for name, s in seconds.items()], results, args.json)
+    if args.page:
+        write_page(args.page, seconds, args.threads, about)
+
+
+if __name__ == "__main__":
+    main()

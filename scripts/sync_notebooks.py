@@ -1,0 +1,53 @@
+"""Write the same first code cell (the Colab bootstrap) into every chapter.
+
+The repository URL lives in one place, `repository.url` in _config.yml. A fork sets it
+there and runs `make sync` (this script); tests/test_book.py fails when a chapter's
+first code cell has drifted from what this script writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def repository_url() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["repository"]["url"].rstrip("/")
+
+
+def bootstrap_source(url: str | None = None) -> str:
+    """The chapters' first code cell: installs the book's package on Colab, nothing elsewhere."""
+    url = url or repository_url()
+    return (
+        "# Setup: on Colab this installs the book's code; elsewhere it does nothing.\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install --quiet "genai-hands-on @ git+{url}"'
+    )
+
+
+def chapters() -> list[Path]:
+    return sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+
+
+def main() -> int:
+    source = bootstrap_source()
+    for path in chapters():
+        nb = nbformat.read(path, as_version=4)
+        first = next(cell for cell in nb.cells if cell.cell_type == "code")
+        if first.source != source:
+            first.source = source
+            nbformat.write(nb, path)
+            print(f"updated {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The book's configuration: one repository URL, launch buttons, offline assets, tidy chapters."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from scripts.sync_notebooks import bootstrap_source, chapters, repository_url
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CHAPTERS = chapters()
+
+
+def _toc_files(node):
+    if isinstance(node, dict):
+        yield from ([node["file"]] if "file" in node else [])
+        for value in node.values():
+            yield from _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toc_files(item)
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    listed = set(_toc_files(TOC))
+    assert CHAPTERS, "no chapters found"
+    for path in CHAPTERS:
+        assert f"chapters/{path.stem}" in listed
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_starts_with_the_shared_bootstrap_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    assert first.source == bootstrap_source(), "run `make sync` after changing repository.url"
+    assert repository_url() in first.source
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_is_saved_executed_without_errors(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code), "save the chapter with its outputs"
+    assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    for section in ("## Exercises", "## Summary", "Alt text:"):
+        assert section in text, f"{path.name} lacks {section!r}"
+
+
+def test_repository_url_lives_only_in_the_config():
+    url = repository_url()
+    assert url.startswith("https://github.com/")
+    sources = [p for p in ROOT.rglob("*") if p.suffix in {".md", ".yml", ".py", ".toml", ".txt"} and p.is_file()]
+    sources = [p for p in sources if not {".venv", "_build"} & set(p.parts)]
+    places = [p for p in sources if url in p.read_text(errors="ignore")]
+    assert [p.relative_to(ROOT).as_posix() for p in places] == ["_config.yml"]
+
+
+def test_launch_buttons_and_offline_assets_are_configured():
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert CONFIG["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    sphinx = CONFIG["sphinx"]["config"]
+    assert (ROOT / "assets/vendor" / sphinx["mathjax_path"]).exists()
+    for script in sphinx["nb_ipywidgets_js"]:
+        assert not script.startswith("http"), "widget scripts must come from this site"
+        assert any((ROOT / folder / script).exists() for folder in sphinx["html_static_path"])
+
+
+def test_binder_installs_cpu_torch_and_the_package():
+    post_build = (ROOT / "binder/postBuild").read_text()
+    assert "download.pytorch.org/whl/cpu" in post_build and "pip install --no-cache-dir -e ." in post_build
+    requirements = (ROOT / "binder/requirements.txt").read_text().splitlines()
+    assert not [line for line in requirements if line.startswith("torch")], "torch comes from postBuild (CPU build)"

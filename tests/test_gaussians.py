@@ -1,0 +1,58 @@
+"""ClassGaussians agrees with SciPy's multivariate normal and scikit-learn's QDA."""
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+
+from utils.gaussians import ClassGaussians
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    means = np.array([[0.0, 0.0, 0.0], [3.0, 1.0, -1.0], [-2.0, 4.0, 1.0]])
+    x = np.concatenate([rng.multivariate_normal(m, np.diag([1.0, 0.5, 2.0]) + 0.3, size=n)
+                        for m, n in zip(means, (200, 300, 100), strict=False)])  # fmt: skip
+    y = np.repeat([0, 1, 2], (200, 300, 100))
+    return x, y
+
+
+def test_log_likelihood_matches_scipy(data):
+    x, y = data
+    model = ClassGaussians.fit(x, y, ridge=0.0)
+    for k in range(3):
+        expected = multivariate_normal(model.means[k], model.covariances[k]).logpdf(x)
+        np.testing.assert_allclose(model.log_likelihood(x)[:, k], expected, rtol=1e-10)
+    np.testing.assert_allclose(model.priors, [200 / 600, 300 / 600, 100 / 600])
+
+
+def test_bayes_rule_matches_sklearn_qda(data):
+    x, y = data
+    ours = ClassGaussians.fit(x, y, ridge=0.0).predict_proba(x)
+    qda = QuadraticDiscriminantAnalysis(store_covariance=True).fit(x, y).predict_proba(x)
+    np.testing.assert_allclose(ours, qda, atol=1e-8)
+    np.testing.assert_allclose(ours.sum(1), 1.0)
+
+
+def test_samples_have_the_fitted_moments(data):
+    x, y = data
+    model = ClassGaussians.fit(x, y)
+    draws = model.sample(1, 40_000, seed=3)
+    assert np.abs(draws.mean(0) - model.means[1]).max() < 0.03
+    assert np.abs(np.cov(draws, rowvar=False) - model.covariances[1]).max() < 0.05
+    assert np.array_equal(draws, model.sample(1, 40_000, seed=3))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, x, y: ClassGaussians.fit(x[:, 0], y), "2D array"),
+    (lambda m, x, y: ClassGaussians.fit(x, y[:-1]), "one label per row"),
+    (lambda m, x, y: ClassGaussians.fit(x[:3], np.array([0, 1, 1])), "at least two examples"),
+    (lambda m, x, y: m.log_likelihood(x[:, :2]), r"shape \(N, 3\)"),
+    (lambda m, x, y: m.sample(5, 3), "label must be in 0..2"),
+    (lambda m, x, y: m.sample(0, -1), "at least 0"),
+])  # fmt: skip
+def test_bad_arguments(data, call, message):
+    x, y = data
+    with pytest.raises(ValueError, match=message):
+        call(ClassGaussians.fit(x, y), x, y)

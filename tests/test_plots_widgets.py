@@ -1,0 +1,103 @@
+"""The renderer, image helpers and the two faces of a slider."""
+
+import io
+import json
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from PIL import Image
+
+from utils import plots
+from utils.mystnb_plotly import PLOTLY_JSON, PlotlyJsonPlugin
+from utils.widgets import live, slider_figure
+
+
+def test_book_renderer_emits_json_and_offline_html():
+    plots.setup()
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    bundle = pio.renderers["book"].to_mimebundle(fig.to_dict())
+    assert set(bundle) == {PLOTLY_JSON, "text/html"}
+    html = bundle["text/html"]
+    assert "Plotly.newPlot" in html and "<script src" not in html and "cdn" not in html.lower()
+    assert bundle[PLOTLY_JSON]["data"][0]["y"] == [3, 4]
+    # same figure, same HTML (stable notebook outputs)
+    assert html == pio.renderers["book"].to_mimebundle(fig.to_dict())["text/html"]
+    assert pio.templates.default == "plotly_white+genai" and pio.renderers.default == "book"
+
+
+def test_png_round_trip_and_scaling():
+    image = np.random.default_rng(0).random((5, 7, 3)).astype(np.float32)
+    decoded = np.asarray(Image.open(io.BytesIO(plots.png_bytes(image))))
+    assert np.array_equal(decoded, plots.to_uint8(image))
+    assert np.abs(decoded / 255 - image).max() <= 0.5 / 255 + 1e-6
+    big = np.asarray(Image.open(io.BytesIO(plots.png_bytes(image, scale=3))))
+    assert big.shape == (15, 21, 3) and np.array_equal(big[::3, ::3], decoded)
+    assert plots.png_data_uri(image).startswith("data:image/png;base64,")
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        plots.to_uint8(np.zeros((4, 4)))
+
+
+def test_image_grid_has_one_trace_per_image():
+    fig = plots.image_grid(np.zeros((5, 8, 8, 3)), [f"t{i}" for i in range(5)], cols=3)
+    assert len(fig.data) == 5 and all(t.type == "image" for t in fig.data)
+    assert [a.text for a in fig.layout.annotations] == [f"t{i}" for i in range(5)]
+    with pytest.raises(ValueError, match="at least one image"):
+        plots.image_grid(np.zeros((0, 8, 8, 3)))
+
+
+def _line(a):
+    return go.Figure(go.Scatter(x=[0, 1], y=[0, a]), layout={"title": {"text": f"slope {a}"}})
+
+
+def test_slider_figure_precomputes_one_frame_per_value():
+    fig = slider_figure(_line, [1, 2, 3], label="a", active=1)
+    assert [f.name for f in fig.frames] == ["1", "2", "3"]
+    assert [list(f.data[0].y) for f in fig.frames] == [[0, 1], [0, 2], [0, 3]]
+    assert list(fig.data[0].y) == [0, 2] and fig.layout.sliders[0].active == 1
+    steps = fig.layout.sliders[0].steps
+    assert [list(s.args[0]) for s in steps] == [["1"], ["2"], ["3"]] and all(s.method == "animate" for s in steps)
+    assert fig.frames[2].layout.title.text == "slope 3"
+    json.loads(fig.to_json())  # serialisable for the static site
+
+
+def test_slider_figure_rejects_bad_input():
+    with pytest.raises(ValueError, match="at least two"):
+        slider_figure(_line, [1])
+    with pytest.raises(ValueError, match="active"):
+        slider_figure(_line, [1, 2], active=5)
+    with pytest.raises(ValueError, match="same number of traces"):
+        slider_figure(lambda a: go.Figure([go.Scatter()] * a), [1, 2])
+
+
+
+def test_live_redraws_when_a_control_moves_and_shows_errors_as_text():
+    def draw(t):
+        if t > 0.5:
+            raise ValueError("t is too big")
+        return np.full((4, 4, 3), t, dtype=np.float32)
+
+    slider = widgets.FloatSlider(value=0.2, min=0, max=1)
+    box = live(draw, t=slider, scale=2)
+    output = box.children[-1]
+    assert box.children[0] is slider
+    first = list(output.outputs)
+    assert len(first) == 1 and "image/png" in first[0]["data"]
+    slider.value = 0.9
+    shown = list(output.outputs)
+    assert len(shown) == 1 and "t is too big" in shown[0]["data"]["text/html"]
+    assert "Traceback" not in json.dumps(shown)
+    with pytest.raises(ValueError, match="at least one control"):
+        live(draw)
+
+
+def test_mystnb_plugin_takes_only_plotly_json():
+    class Data:
+        def __init__(self, mime_type):
+            self.mime_type = mime_type
+
+    assert PlotlyJsonPlugin.handle_mime(None, Data(PLOTLY_JSON), False) == []
+    assert PlotlyJsonPlugin.handle_mime(None, Data("text/html"), False) is None
+    assert ("*", PLOTLY_JSON, None) in PlotlyJsonPlugin.mime_priority_overrides

@@ -1,0 +1,104 @@
+"""The training loop learns, is reproducible, reports a history and saves checkpoints."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from utils.checkpoints import load_checkpoint
+from utils.train import TrainConfig, train
+
+
+def _line_data(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 1, generator=g)
+    return x, 3 * x + 1 + 0.01 * torch.randn(n, 1, generator=g)
+
+
+def _mse(model, batch):
+    x, y = batch
+    return torch.nn.functional.mse_loss(model(x), y)
+
+
+def _fit(seed=0, **kwargs):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    config = TrainConfig(steps=200, batch_size=32, lr=0.05, eval_every=50, seed=seed)
+    history = train(model, _mse, _line_data(), val_data=_line_data(seed=1), config=config, progress=False, **kwargs)
+    return model, history
+
+
+def test_learns_a_line():
+    model, history = _fit()
+    assert abs(model.weight.item() - 3) < 0.02 and abs(model.bias.item() - 1) < 0.02
+    assert history["val_loss"].iloc[-1] < 1e-3 < history["val_loss"].iloc[0]
+
+
+def test_history_has_one_row_per_evaluation():
+    _, history = _fit()
+    assert list(history.columns) == ["step", "train_loss", "val_loss", "seconds"]
+    assert history["step"].tolist() == [50, 100, 150, 200]
+    assert history["seconds"].is_monotonic_increasing
+
+
+def test_same_seed_same_result_other_seed_other_result():
+    _, first = _fit(seed=5)
+    _, second = _fit(seed=5)
+    _, other = _fit(seed=6)
+    assert np.array_equal(first["train_loss"].to_numpy(), second["train_loss"].to_numpy())
+    assert not np.array_equal(first["train_loss"].to_numpy(), other["train_loss"].to_numpy())
+
+
+def test_train_does_not_consume_the_global_rng():
+    model = torch.nn.Linear(1, 1)
+    torch.manual_seed(42)
+    expected = torch.rand(3)
+    torch.manual_seed(42)
+    train(model, _mse, _line_data(), config=TrainConfig(steps=5, eval_every=5), progress=False)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_batches_from_a_function_and_no_validation():
+    def get_batch(generator):
+        x = torch.randn(16, 1, generator=generator)
+        return x, 2 * x
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    config = TrainConfig(steps=150, lr=0.05, eval_every=150, eval_batches=3)
+    history = train(model, _mse, get_batch, val_data=get_batch, config=config, progress=False)
+    assert abs(model.weight.item() - 2) < 0.01 and history["val_loss"].iloc[-1] < 1e-4
+    history = train(model, _mse, get_batch, config=TrainConfig(steps=2, eval_every=1), progress=False)
+    assert math.isnan(history["val_loss"].iloc[0])
+
+
+def test_saves_a_checkpoint_with_training_metadata(tmp_path):
+    model, _ = _fit(save_to=tmp_path / "line.safetensors", model_config={"in": 1}, script="python make_line.py")
+    state, manifest = load_checkpoint(tmp_path / "line.safetensors")
+    assert torch.equal(state["weight"], model.weight.detach())
+    assert manifest["metadata"]["train_config"]["steps"] == 200
+    assert manifest["metadata"]["final_val_loss"] < 1e-3 and manifest["script"] == "python make_line.py"
+
+
+def test_divergence_is_reported():
+    model = torch.nn.Linear(1, 1)
+    with pytest.raises(FloatingPointError, match="smaller lr"):
+        train(model, lambda m, b: m(b[0]).sum() * float("inf"), _line_data(),
+              config=TrainConfig(steps=2), progress=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"steps": 0}, "steps"), ({"batch_size": 1.5}, "batch_size"), ({"lr": 0}, "learning rate"),
+    ({"grad_clip": -1.0}, "grad_clip"),
+])  # fmt: skip
+def test_bad_config(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_bad_data():
+    model = torch.nn.Linear(1, 1)
+    with pytest.raises(ValueError, match="share their first size"):
+        train(model, _mse, (torch.zeros(3, 1), torch.zeros(4, 1)), progress=False)
+    with pytest.raises(ValueError, match="tensor"):
+        train(model, _mse, [1, 2, 3], progress=False)
