@@ -105,6 +105,10 @@ def test_page_works_offline(page_path, server, browser):
         page.evaluate("() => MathJax.startup.promise")
         assert page.locator("mjx-container").count() >= page.locator(".math").count(), "math did not render"
 
+    if page_path.startswith("chapters/"):
+        for launcher in ("colab.research.google.com/github/", "mybinder.org/v2/gh/"):
+            assert page.locator(f'a[href*="{launcher}"]').count() >= 1, f"no {launcher} launch button"
+
     page.wait_for_timeout(500)  # let late requests (fonts, widget icons) finish or fail
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "__") + ".png")), full_page=True)
