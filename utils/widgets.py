@@ -44,7 +44,11 @@ def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueW
         if isinstance(result, np.ndarray):
             result = Image(data=png_bytes(result, scale=scale))
         output.outputs = ()
-        output.append_display_data(result)
+        if isinstance(result, go.Figure):  # a figure would display itself in the cell, not in the widget
+            bundle = result._repr_mimebundle_({}, {})
+            output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+        else:
+            output.append_display_data(result)
 
     for control in controls.values():
         control.observe(redraw, names="value")
