@@ -127,7 +127,7 @@ def load_tiny_shakespeare(*, path: str | Path | None = None, url: str = SHAKESPE
     if cached.exists():
         return cached.read_text(encoding="utf-8")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # optional online loader
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # online only; offline fallback below
             text = response.read().decode("utf-8")
     except OSError as err:
         warnings.warn(f"Tiny Shakespeare is not available offline ({err}); using the book's default corpus instead.",
