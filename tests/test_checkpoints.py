@@ -79,3 +79,18 @@ def test_bad_save_arguments(tmp_path):
         save_checkpoint({"w": torch.ones(1)}, tmp_path / "x.pt", script=SCRIPT)
     with pytest.raises(ValueError, match="script"):
         save_checkpoint({"w": torch.ones(1)}, tmp_path / "x.safetensors", script="")
+
+
+def test_tied_weights_are_stored_once_and_come_back_tied(tmp_path):
+    from utils.gpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.tiny(vocab_size=11))
+    path = save_checkpoint(model, tmp_path / "gpt.safetensors", config=model.config, script=SCRIPT)
+    state, manifest = load_checkpoint(path)
+    assert manifest["aliases"] == {"head.weight": "tokens.weight"}
+    fresh = GPT(GPTConfig(**manifest["config"]))
+    fresh.load_state_dict(state)  # strict
+    idx = torch.randint(0, 11, (2, 8))
+    assert torch.equal(fresh(idx)[0], model(idx)[0])
+    assert fresh.head.weight.data_ptr() == fresh.tokens.weight.data_ptr()

@@ -101,3 +101,14 @@ def test_mystnb_plugin_takes_only_plotly_json():
     assert PlotlyJsonPlugin.handle_mime(None, Data(PLOTLY_JSON), False) == []
     assert PlotlyJsonPlugin.handle_mime(None, Data("text/html"), False) is None
     assert ("*", PLOTLY_JSON, None) in PlotlyJsonPlugin.mime_priority_overrides
+
+
+def test_show_in_puts_figures_inside_the_widget():
+    from utils.widgets import show_in
+
+    plots.setup()
+    out = widgets.Output()
+    show_in(out, go.Figure(go.Bar(y=[1, 2])))
+    assert len(out.outputs) == 1 and "text/html" in out.outputs[0]["data"]
+    show_in(out, "plain text")
+    assert len(out.outputs) == 1 and out.outputs[0]["data"]["text/plain"] == "'plain text'"

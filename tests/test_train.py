@@ -102,3 +102,24 @@ def test_bad_data():
         train(model, _mse, (torch.zeros(3, 1), torch.zeros(4, 1)), progress=False)
     with pytest.raises(ValueError, match="tensor"):
         train(model, _mse, [1, 2, 3], progress=False)
+
+
+def test_learning_rate_schedule_and_callback():
+    config = TrainConfig(steps=100, lr=1.0, warmup_steps=10, min_lr=0.1, eval_every=25)
+    assert config.lr_at(5) == pytest.approx(0.5) and config.lr_at(10) == pytest.approx(1.0)
+    assert config.lr_at(100) == pytest.approx(0.1) and config.lr_at(55) == pytest.approx(0.55)
+    assert TrainConfig(steps=10).lr_at(7) == pytest.approx(1e-3)
+    seen = []
+    model = torch.nn.Linear(1, 1)
+    train(model, _mse, _line_data(), config=TrainConfig(steps=50, eval_every=25, warmup_steps=5, min_lr=1e-4),
+          progress=False, on_evaluate=lambda h: seen.append(len(h)))  # fmt: skip
+    assert seen == [1, 2]
+    with pytest.raises(ValueError, match="warmup_steps"):
+        TrainConfig(steps=10, warmup_steps=10)
+
+
+def test_weight_decay_skips_biases():
+    from utils.train import make_optimizer
+
+    groups = make_optimizer(torch.nn.Linear(3, 2), TrainConfig(weight_decay=0.1)).param_groups
+    assert [(len(g["params"]), g["weight_decay"]) for g in groups] == [(1, 0.1), (1, 0.0)]

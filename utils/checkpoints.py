@@ -60,7 +60,14 @@ def save_checkpoint(
     if not script:
         raise ValueError("Name the command that recreates this checkpoint in `script`.")
     state = model.state_dict() if isinstance(model, torch.nn.Module) else model
-    tensors = {name: t.detach().to("cpu").contiguous() for name, t in state.items()}
+    tensors, aliases, seen = {}, {}, {}
+    for name, t in state.items():
+        key = (t.data_ptr(), t.shape, t.stride()) if t.numel() else None
+        if key in seen:  # a tied weight (e.g. a GPT's output layer = its token embeddings): store once
+            aliases[name] = seen[key]
+            continue
+        seen[key] = name
+        tensors[name] = t.detach().to("cpu").contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path))
     manifest = {
@@ -68,6 +75,7 @@ def save_checkpoint(
         "file": path.name,
         "sha256": sha256_of(path),
         "bytes": path.stat().st_size,
+        "aliases": aliases,
         "config": asdict(config) if is_dataclass(config) else (config or {}),
         "metadata": metadata or {},
         "script": script,
@@ -90,7 +98,10 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 def load_checkpoint(
     path: str | Path, *, device: torch.device | str | None = None
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Check `path` against its manifest, then return (state_dict, manifest)."""
+    """Check `path` against its manifest, then return (state_dict, manifest).
+
+    Tensors that were tied when saved (stored once, listed under "aliases") come back tied.
+    """
     path = Path(path)
     manifest = read_manifest(path)
     fix = f"Re-create it with: {manifest.get('script', 'its training script')}"
@@ -110,4 +121,6 @@ def load_checkpoint(
         state = load_file(str(path), device=str(device or "cpu"))
     except SafetensorError as err:  # pragma: no cover - the hash check catches this first
         raise CheckpointError(f"Checkpoint {path} cannot be read ({err}). {fix}") from err
+    for name, original in manifest.get("aliases", {}).items():
+        state[name] = state[original]
     return state, manifest

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import torch
+
 CHARSET = "\n" + string.printable[:95]  # newline, then digits, letters, punctuation and space
 _CHARSET_SET = frozenset(CHARSET)
 _SKIP_DIRS = {"test", "tests", "idle_test", "idlelib", "lib2to3", "turtledemo", "site-packages", "__pycache__"}
@@ -150,6 +152,23 @@ def train_val_split(data: T, val_fraction: float = 0.1) -> tuple[T, T]:
         raise ValueError("Need at least two items to split into training and validation data.")
     cut = min(max(1, round(len(data) * (1 - val_fraction))), len(data) - 1)
     return data[:cut], data[cut:]
+
+
+def window_batches(ids: torch.Tensor, block_size: int, batch_size: int):
+    """A function generator -> (x, y): `batch_size` random windows of `block_size` ids and the same shifted by one.
+
+    The usual batches for training a language model on one long stream of token ids.
+    """
+    if len(ids) <= block_size:
+        raise ValueError(f"Need more than block_size={block_size} tokens, got {len(ids)}.")
+
+    def draw(generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        starts = torch.randint(0, len(ids) - block_size, (batch_size,), generator=generator)
+        offsets = torch.arange(block_size)
+        x = ids[starts[:, None] + offsets]  # (B, T)
+        return x, ids[starts[:, None] + offsets + 1]
+
+    return draw
 
 
 def fingerprint(text: str) -> str:

@@ -31,8 +31,11 @@ LossFn = Callable[[torch.nn.Module, Batch], torch.Tensor]
 class TrainConfig:
     steps: int = 500  # optimiser steps
     batch_size: int = 64  # examples per step
-    lr: float = 1e-3  # AdamW learning rate
-    weight_decay: float = 0.0  # AdamW weight decay
+    lr: float = 1e-3  # AdamW learning rate (the peak, with a schedule)
+    weight_decay: float = 0.0  # AdamW weight decay, applied to matrices only (not biases or norms)
+    betas: tuple[float, float] = (0.9, 0.999)  # AdamW momentum terms
+    warmup_steps: int = 0  # raise the learning rate linearly from 0 over this many steps
+    min_lr: float | None = None  # if set, decay the learning rate along a cosine to this value
     grad_clip: float | None = 1.0  # clip the gradient norm to this (None: no clipping)
     eval_every: int = 100  # evaluate every this many steps, and always at the last step
     eval_batches: int = 20  # batches per evaluation when validation data is a function
@@ -47,6 +50,17 @@ class TrainConfig:
             raise ValueError(f"lr (the learning rate) must be positive, got {self.lr!r}.")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"grad_clip must be positive or None, got {self.grad_clip!r}.")
+        if not 0 <= self.warmup_steps < self.steps:
+            raise ValueError(f"warmup_steps must be in 0..steps-1, got {self.warmup_steps!r}.")
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate for optimiser step `step` (1-based): warm-up, then constant or cosine decay."""
+        if step <= self.warmup_steps:
+            return self.lr * step / self.warmup_steps
+        if self.min_lr is None:
+            return self.lr
+        progress = (step - self.warmup_steps) / max(1, self.steps - self.warmup_steps)
+        return self.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (self.lr - self.min_lr)
 
 
 def train(
@@ -61,12 +75,14 @@ def train(
     save_to: str | Path | None = None,
     model_config: Any = None,
     script: str | None = None,
+    on_evaluate: Callable[[pd.DataFrame], None] | None = None,
 ) -> pd.DataFrame:
     """Train `model` in place and return its history (step, train_loss, val_loss, seconds).
 
     The progress bar picks the notebook or terminal style by itself; `progress=False`
     silences it. With `save_to`, the weights are saved there with `model_config` and the
-    `script` that recreates them (see `utils.checkpoints.save_checkpoint`).
+    `script` that recreates them (see `utils.checkpoints.save_checkpoint`). `on_evaluate`
+    is called with the history so far after every evaluation, e.g. to redraw a loss curve.
     """
     config = config or TrainConfig()
     device = torch.device(device) if device is not None else _device_of(model)
@@ -77,11 +93,13 @@ def train(
     with torch.random.fork_rng(devices=devices):  # seed dropout without touching the caller's RNG
         torch.manual_seed(config.seed)
         generator = torch.Generator().manual_seed(config.seed)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        optimizer = make_optimizer(model, config)
         start, running, count = time.perf_counter(), 0.0, 0
         bar = tqdm(range(1, config.steps + 1), disable=not progress, desc="training", unit="step")
         for step in bar:
             model.train()
+            for group in optimizer.param_groups:
+                group["lr"] = config.lr_at(step)
             loss = loss_fn(model, _to(next_batch(generator), device))
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"The loss became {loss.item()} at step {step}; try a smaller lr.")
@@ -97,6 +115,8 @@ def train(
                              "seconds": time.perf_counter() - start})  # fmt: skip
                 bar.set_postfix(train=f"{running / count:.3f}", val=f"{val:.3f}")
                 running, count = 0.0, 0
+                if on_evaluate is not None:
+                    on_evaluate(pd.DataFrame(rows))
         bar.close()
     history = pd.DataFrame(rows)
     if save_to is not None:
@@ -105,6 +125,14 @@ def train(
                     "final_val_loss": last["val_loss"], "train_seconds": last["seconds"]}  # fmt: skip
         save_checkpoint(model, save_to, config=model_config, metadata=metadata, script=script or "")
     return history
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices (2D and up) and none on biases and norm scales."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": config.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]  # fmt: skip
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=config.lr, betas=config.betas)
 
 
 @torch.no_grad()

@@ -43,17 +43,22 @@ def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueW
             result = HTML(f'<p style="color:#b23a48">Cannot draw this: {_escape(str(err))}</p>')
         if isinstance(result, np.ndarray):
             result = Image(data=png_bytes(result, scale=scale))
-        output.outputs = ()
-        if isinstance(result, go.Figure):  # a figure would display itself in the cell, not in the widget
-            bundle = result._repr_mimebundle_({}, {})
-            output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
-        else:
-            output.append_display_data(result)
+        show_in(output, result)
 
     for control in controls.values():
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([*controls.values(), output])
+
+
+def show_in(output: widgets.Output, obj: Any) -> None:
+    """Replace what an Output widget shows with `obj` (a plotly figure, or anything IPython displays)."""
+    if isinstance(obj, go.Figure):  # a figure would display itself in the cell, not in the widget
+        bundle = obj._repr_mimebundle_({}, {})
+        output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+    else:
+        output.outputs = ()
+        output.append_display_data(obj)
 
 
 def slider_figure(

@@ -1,0 +1,83 @@
+"""Our attention equals torch's fused kernel and nn.MultiheadAttention, masks included."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from utils.attention import MultiHeadAttention, causal_mask, padding_mask, scaled_dot_product_attention
+
+TOL = 1e-5
+
+
+def _rand(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def test_formula_on_a_hand_example():
+    q = torch.tensor([[1.0, 0.0]])
+    k = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    v = torch.tensor([[10.0, 0.0], [0.0, 10.0]])
+    out, w = scaled_dot_product_attention(q, k, v)
+    a = torch.softmax(torch.tensor([1 / 2**0.5, 0.0]), 0)
+    assert torch.allclose(w[0], a) and torch.allclose(out[0], 10 * a)
+
+
+@pytest.mark.parametrize("mask_kind", ["none", "causal", "padding", "both"])
+def test_matches_torch_sdpa(mask_kind):
+    q, k, v = _rand(2, 3, 5, 4, seed=1), _rand(2, 3, 5, 4, seed=2), _rand(2, 3, 5, 4, seed=3)
+    lengths = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    mask = {"none": None, "causal": causal_mask(5), "padding": padding_mask(lengths),
+            "both": causal_mask(5) & padding_mask(lengths)}[mask_kind]  # fmt: skip
+    ours, weights = scaled_dot_product_attention(q, k, v, mask)
+    ref = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    assert (ours - ref).abs().max() < TOL
+    assert torch.allclose(weights.sum(-1), torch.ones(2, 3, 5))
+    if mask is not None:
+        assert (weights[~mask.expand_as(weights)] == 0).all()
+
+
+@pytest.mark.parametrize("cross", [False, True])
+def test_module_matches_nn_multihead_attention(cross):
+    torch.manual_seed(0)
+    ours = MultiHeadAttention(16, 4, context_dim=16)
+    ref = torch.nn.MultiheadAttention(16, 4, batch_first=True)
+    with torch.no_grad():
+        ref.in_proj_weight.copy_(torch.cat([ours.query.weight, ours.key.weight, ours.value.weight]))
+        ref.in_proj_bias.copy_(torch.cat([ours.query.bias, ours.key.bias, ours.value.bias]))
+        ref.out_proj.weight.copy_(ours.out.weight)
+        ref.out_proj.bias.copy_(ours.out.bias)
+    x = _rand(2, 6, 16, seed=4)
+    context = _rand(2, 7, 16, seed=5) if cross else x
+    pad = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])[:, : context.shape[1]]
+    y, w = ours(x, None if not cross else context, mask=padding_mask(pad), need_weights=True)
+    y_ref, w_ref = ref(x, context, context, key_padding_mask=~pad.bool(), average_attn_weights=False)
+    assert (y - y_ref).abs().max() < TOL and (w - w_ref).abs().max() < TOL
+
+
+def test_causal_self_attention_matches_attn_mask_and_fused_path():
+    torch.manual_seed(1)
+    ours = MultiHeadAttention(8, 2)
+    ref = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+    with torch.no_grad():
+        ref.in_proj_weight.copy_(torch.cat([ours.query.weight, ours.key.weight, ours.value.weight]))
+        ref.in_proj_bias.copy_(torch.cat([ours.query.bias, ours.key.bias, ours.value.bias]))
+        ref.out_proj.weight.copy_(ours.out.weight)
+        ref.out_proj.bias.copy_(ours.out.bias)
+    x = _rand(3, 5, 8, seed=6)
+    y = ours(x, causal=True)
+    y_ref, _ = ref(x, x, x, attn_mask=~causal_mask(5))  # torch: True = blocked
+    assert (y - y_ref).abs().max() < TOL
+    assert (ours(x, causal=True, fused=True) - y).abs().max() < TOL
+    # a causal model's first output cannot depend on later tokens
+    x2 = x.clone()
+    x2[:, 3:] += 1
+    assert torch.allclose(ours(x2, causal=True)[:, :3], y[:, :3], atol=TOL)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="divisible by the number of heads"):
+        MultiHeadAttention(10, 3)
+    with pytest.raises(ValueError, match="Shapes do not fit"):
+        scaled_dot_product_attention(torch.ones(2, 3), torch.ones(2, 4), torch.ones(2, 4))
+    with pytest.raises(ValueError, match="batch, length"):
+        padding_mask(torch.ones(3))

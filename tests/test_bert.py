@@ -1,0 +1,72 @@
+"""Our MiniLM encoder reproduces sentence-transformers, with token ids from our WordPiece."""
+
+import os
+import random
+
+import pytest
+import torch
+
+from utils.bert import SentenceEncoder
+from utils.corpus import load_corpus
+from utils.tokenizers import minilm_path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return SentenceEncoder()
+
+
+def _sentences(n=100):
+    rng = random.Random(1)
+    lines = [s.strip() for s in load_corpus().replace("\n", " ").split(". ") if 10 < len(s) < 300]
+    extras = ["The cat chased the mouse because it was hungry.", "I sat on the bank of the river.",
+              "Héllo, wörld!", "東京", "a", "🍎 and 🍌"]  # fmt: skip
+    return extras + rng.sample(lines, n - len(extras))
+
+
+def test_sentence_embeddings_match_sentence_transformers(encoder):
+    st = pytest.importorskip("sentence_transformers")
+    reference = st.SentenceTransformer(str(minilm_path()), device="cpu")
+    sentences = _sentences()
+    ours = encoder.encode(sentences)
+    theirs = torch.tensor(reference.encode(sentences, batch_size=16))
+    cosine = (ours * theirs).sum(dim=1)
+    assert len(sentences) == 100 and cosine.min() >= 0.9999
+    assert torch.allclose(ours.norm(dim=1), torch.ones(100), atol=1e-5)
+
+
+def test_token_ids_come_from_our_wordpiece(encoder):
+    st = pytest.importorskip("sentence_transformers")
+    reference = st.SentenceTransformer(str(minilm_path()), device="cpu")
+    for sentence in _sentences(20):
+        ids, _ = encoder.batch([sentence])
+        assert ids[0].tolist() == reference.tokenize([sentence])["input_ids"][0].tolist()
+
+
+def test_padding_does_not_change_an_embedding(encoder):
+    alone = encoder.encode(["short sentence"])
+    padded = encoder.encode(["short sentence", "a much longer sentence that forces padding of the first one"])
+    assert torch.allclose(alone[0], padded[0], atol=1e-5)
+
+
+def test_attention_maps(encoder):
+    tokens, maps = encoder.attention("The cat sat.")
+    assert tokens == ["[CLS]", "the", "cat", "sat", ".", "[SEP]"]
+    assert maps.shape == (6, 12, 6, 6)
+    assert torch.allclose(maps.sum(-1), torch.ones(6, 12, 6), atol=1e-5)
+
+
+def test_similar_sentences_score_higher(encoder):
+    e = encoder.encode(["A dog runs in the park.", "A puppy plays on the grass.", "Tax rates rose in March."])
+    assert e[0] @ e[1] > e[0] @ e[2] + 0.2
+
+
+def test_bad_input(encoder):
+    with pytest.raises(ValueError, match="non-empty list"):
+        encoder.encode([])
+    with pytest.raises(ValueError, match="non-empty list"):
+        encoder.batch("a string, not a list")
+    with pytest.raises(ValueError, match="at most 512"):
+        encoder.model(torch.zeros(1, 513, dtype=torch.long), torch.ones(1, 513, dtype=torch.long))

