@@ -3,7 +3,7 @@
     python benchmarks/gpt_chars.py --corpus PATH --iters 2000 --json out.json [--preset baby]
 
 Settings (as nanoGPT's shakespeare_char CPU example): 4 layers, 4 heads, 128 wide,
-context 64, batch 12, dropout 0, AdamW lr 1e-3 with beta2 0.99 and weight decay 0.1,
+context 64, batch 12, dropout 0, no biases (nanoGPT's default), AdamW lr 1e-3 with beta2 0.99 and weight decay 0.1,
 100 warm-up steps then cosine decay to 1e-4, gradient clipping 1.0, a 90/10 split,
 2 torch threads. Validation loss is the mean over 200 random batches.
 
@@ -15,6 +15,7 @@ params, iters, preset, corpus_bytes, machine.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from _common import limit_threads, machine, parser, report
@@ -61,7 +62,7 @@ def main() -> None:
         k = min((0.3, 0.1, 0.03, 0.01), key=lambda k: NGramModel(n, tokenizer.vocab_size, k).fit(fit_ids).loss(dev_ids))
         ngram[str(n)] = round(NGramModel(n, tokenizer.vocab_size, k).fit(train_ids.numpy()).loss(val_ids.numpy()), 4)
 
-    config = getattr(GPTConfig, args.preset)(tokenizer.vocab_size)
+    config = replace(getattr(GPTConfig, args.preset)(tokenizer.vocab_size), bias=False)  # nanoGPT's default
     torch.manual_seed(args.seed)
     model = GPT(config)
     schedule = TrainConfig(steps=args.iters, batch_size=args.batch_size, lr=1e-3, weight_decay=0.1, betas=(0.9, 0.99),
