@@ -104,6 +104,21 @@ def test_page_works_offline(page_path, server, browser):
         page.evaluate("() => MathJax.startup.promise")
         assert page.locator("mjx-container").count() >= page.locator(".math").count(), "math did not render"
 
+    sliders = page.evaluate(
+        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.sliders"
+        " && d.layout.sliders.length).map(d => d.id)"
+    )
+    for div_id in sliders:  # drag each static slider to its far end: the figure must change
+        figure = page.locator(f"#{div_id}")
+        before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        rail = figure.locator(".slider-rail-rect").first
+        rail.scroll_into_view_if_needed()
+        box = rail.bounding_box()
+        page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(300)
+        after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        assert after != before, f"the slider of figure {div_id} did not change it"
+
     if page_path.startswith("chapters/"):
         for launcher in ("colab.research.google.com/github/", "mybinder.org/v2/gh/"):
             assert page.locator(f'a[href*="{launcher}"]').count() >= 1, f"no {launcher} launch button"

@@ -14,6 +14,7 @@ Masks are boolean and say where attention is *allowed*: True = may look.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -38,15 +39,34 @@ def scaled_dot_product_attention(
     return weights @ v, weights
 
 
-def causal_mask(length: int, device: torch.device | str | None = None) -> torch.Tensor:
-    """(T, T) boolean mask letting position t see positions 0..t only.
+def causal_mask(length: int, device: torch.device | str | None = None, *, keys: int | None = None) -> torch.Tensor:
+    """(T, S) boolean mask letting query t see keys 0..t only; with `keys` = S > T, the queries are the last T.
 
     >>> causal_mask(3).int()
     tensor([[1, 0, 0],
             [1, 1, 0],
             [1, 1, 1]], dtype=torch.int32)
     """
-    return torch.ones(length, length, dtype=torch.bool, device=device).tril()
+    keys = length if keys is None else keys
+    return torch.ones(length, keys, dtype=torch.bool, device=device).tril(diagonal=keys - length)
+
+
+@dataclass
+class KVCache:
+    """The keys and values one attention layer has already computed, (B, nh, S, hs) each."""
+
+    k: torch.Tensor | None = None
+    v: torch.Tensor | None = None
+
+    @property
+    def length(self) -> int:
+        return 0 if self.k is None else self.k.shape[-2]
+
+    def extend(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Append the new positions' keys and values and return all of them."""
+        self.k = k if self.k is None else torch.cat([self.k, k], dim=-2)
+        self.v = v if self.v is None else torch.cat([self.v, v], dim=-2)
+        return self.k, self.v
 
 
 def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:
@@ -85,16 +105,24 @@ class MultiHeadAttention(torch.nn.Module):
         causal: bool = False,
         fused: bool = False,
         need_weights: bool = False,
+        cache: KVCache | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """x (B, T, C) attends over `context` (B, S, C') or itself; returns (B, T, C) [and weights (B, nh, T, S)]."""
+        """x (B, T, C) attends over `context` (B, S, C') or itself; returns (B, T, C) [and weights (B, nh, T, S)].
+
+        With a `cache`, x holds only new positions: their keys and values are appended to
+        the cache and the queries attend over everything cached.
+        """
         source = x if context is None else context
         q, k, v = self._heads(self.query(x)), self._heads(self.key(source)), self._heads(self.value(source))
+        if cache is not None:
+            k, v = cache.extend(k, v)
+        causal = causal and q.shape[-2] > 1  # one query at the end may see every key
         dropout = self.dropout if self.training else 0.0
-        if fused and not need_weights and mask is None:  # the fast path for a GPT
+        if fused and not need_weights and mask is None and (not causal or q.shape[-2] == k.shape[-2]):  # fast path
             y, weights = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=causal), None
         else:
             if causal:
-                allowed = causal_mask(q.shape[-2], x.device)
+                allowed = causal_mask(q.shape[-2], x.device, keys=k.shape[-2])
                 mask = allowed if mask is None else mask & allowed
             if fused and not need_weights:
                 y, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout), None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .attention import MultiHeadAttention
+from .attention import KVCache, MultiHeadAttention
 from .positional import LearnedPositions
 
 
@@ -79,8 +79,8 @@ class Block(torch.nn.Module):
         self.ln2 = torch.nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.drop(self.attn(self.ln1(x), causal=True, fused=True))  # (B, T, C)
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        x = x + self.drop(self.attn(self.ln1(x), causal=True, fused=True, cache=cache))  # (B, T, C)
         return x + self.mlp(self.ln2(x))
 
 
@@ -108,23 +108,33 @@ class GPT(torch.nn.Module):
             torch.nn.init.zeros_(module.bias)
 
     def forward(
-        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+        self, idx: torch.Tensor, targets: torch.Tensor | None = None, *, cache: list[KVCache] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Token ids (B, T) -> logits (B, T, V), and the mean cross-entropy if `targets` (B, T) are given."""
-        self.check_ids(idx)
-        x = self.drop(self.tokens(idx) + self.positions(idx.shape[1]))  # (B, T, C)
-        for block in self.blocks:
-            x = block(x)
+        """Token ids (B, T) -> logits (B, T, V), and the mean cross-entropy if `targets` (B, T) are given.
+
+        With a `cache` (from `new_cache`), `idx` continues the tokens already cached: only
+        the new positions are computed, and their keys and values are added to the cache.
+        """
+        start = cache[0].length if cache else 0
+        self.check_ids(idx, start)
+        positions = self.positions(idx.shape[1], start)
+        x = self.drop(self.tokens(idx) + positions)  # (B, T, C)
+        for i, block in enumerate(self.blocks):
+            x = block(x, cache[i] if cache else None)
         logits = self.head(self.ln_f(x))  # (B, T, V)
         loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         return logits, loss
 
-    def check_ids(self, idx: torch.Tensor) -> None:
+    def new_cache(self) -> list[KVCache]:
+        """An empty key-value cache, one slot per block, for `forward(..., cache=...)`."""
+        return [KVCache() for _ in self.blocks]
+
+    def check_ids(self, idx: torch.Tensor, start: int = 0) -> None:
         """Raise a ValueError that says what is wrong with a batch of token ids."""
         if idx.dim() != 2:
             raise ValueError(f"Expected token ids of shape (batch, time), got {tuple(idx.shape)}.")
-        if idx.shape[1] > self.config.block_size:
-            raise ValueError(f"The sequence has {idx.shape[1]} tokens but the model's context is "
+        if start + idx.shape[1] > self.config.block_size:
+            raise ValueError(f"The sequence has {start + idx.shape[1]} tokens but the model's context is "
                              f"{self.config.block_size}; crop it to the last {self.config.block_size}.")  # fmt: skip
         if idx.numel() and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
             raise ValueError(f"Token ids must be in 0..{self.config.vocab_size - 1}; got {int(idx.min())} to "

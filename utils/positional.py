@@ -49,11 +49,12 @@ class LearnedPositions(torch.nn.Module):
         self.table = torch.nn.Embedding(max_length, dim)
         torch.nn.init.normal_(self.table.weight, std=0.02)
 
-    def forward(self, length: int) -> torch.Tensor:
-        """The vectors of positions 0..length-1: (length, dim)."""
-        if length > self.table.num_embeddings:
-            raise ValueError(f"This model knows {self.table.num_embeddings} positions; got a sequence of {length}.")
-        return self.table(torch.arange(length, device=self.table.weight.device))
+    def forward(self, length: int, start: int = 0) -> torch.Tensor:
+        """The vectors of positions start..start+length-1: (length, dim)."""
+        if start + length > self.table.num_embeddings:
+            raise ValueError(f"This model knows {self.table.num_embeddings} positions; got a sequence of "
+                             f"{start + length}.")  # fmt: skip
+        return self.table.weight[start : start + length]
 
 
 def rotary_embedding(x: torch.Tensor, positions: torch.Tensor | None = None, base: float = 10000.0) -> torch.Tensor:

@@ -1,0 +1,203 @@
+"""Decoding: turning next-token logits into text (Chapter 11).
+
+Filters are pure functions on a logits tensor (..., V): they return a new tensor and
+never modify their input. A filtered-out token gets logit -inf, i.e. probability 0.
+They follow the definitions used by Hugging Face `transformers` (tested against its
+logits processors): temperature (Ackley et al., 1985), top-k (Fan et al., 2018), top-p
+or nucleus (Holtzman et al., 2020) and min-p (Nguyen et al., 2024) sampling, and the
+repetition penalty of Keskar et al. (2019).
+
+`generate` streams tokens from a model with any combination of these, greedy or
+sampled, with or without the model's key-value cache; `beam_search` keeps the `width`
+most likely partial sequences instead of one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+NEG_INF = float("-inf")
+
+
+def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Divide logits by T: T < 1 sharpens the distribution, T > 1 flattens it."""
+    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not temperature > 0:
+        raise ValueError(f"temperature must be a number above 0 (for T -> 0 use greedy decoding), got {temperature!r}.")
+    return logits / temperature
+
+
+def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
+    """Keep the k highest logits (and any tied with the k-th); the rest become -inf."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"top_k must be a whole number of at least 1, got {k!r}.")
+    k = min(k, logits.shape[-1])
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
+def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
+    """Nucleus filter: keep the smallest set of most likely tokens whose probabilities sum to at least p."""
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 < p <= 1:
+        raise ValueError(f"top_p must be in (0, 1], got {p!r}.")
+    ascending, order = torch.sort(logits, dim=-1)
+    cumulative = ascending.softmax(dim=-1).cumsum(dim=-1)
+    drop = cumulative <= 1 - p  # the unlikely tail that together holds at most 1 - p
+    drop[..., -1] = False  # always keep the most likely token
+    return logits.masked_fill(drop.scatter(-1, order, drop), NEG_INF)
+
+
+def min_p_filter(logits: torch.Tensor, min_p: float) -> torch.Tensor:
+    """Keep tokens whose probability is at least min_p times that of the most likely token."""
+    if not isinstance(min_p, (int, float)) or isinstance(min_p, bool) or not 0 <= min_p <= 1:
+        raise ValueError(f"min_p must be in [0, 1], got {min_p!r}.")
+    probs = logits.softmax(dim=-1)
+    return logits.masked_fill(probs < min_p * probs.amax(dim=-1, keepdim=True), NEG_INF)
+
+
+def repetition_penalty(logits: torch.Tensor, previous: torch.Tensor, penalty: float) -> torch.Tensor:
+    """Make tokens already in `previous` (..., S) less likely: positive logits / penalty, negative * penalty."""
+    if not isinstance(penalty, (int, float)) or not penalty > 0:
+        raise ValueError(f"repetition penalty must be above 0 (1 means none), got {penalty!r}.")
+    seen = logits.gather(-1, previous)
+    seen = torch.where(seen < 0, seen * penalty, seen / penalty)
+    return logits.scatter(-1, previous, seen)
+
+
+def sample(logits: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw one token id per row of logits (..., V) from softmax(logits): (...)."""
+    probs = logits.softmax(dim=-1)
+    flat = probs.reshape(-1, probs.shape[-1])
+    return torch.multinomial(flat, 1, generator=generator).reshape(probs.shape[:-1])
+
+
+def entropy(logits: torch.Tensor) -> torch.Tensor:
+    """Entropy in nats of softmax(logits) along the last dimension (0 log 0 counts as 0)."""
+    logp = logits.log_softmax(dim=-1)
+    return -(logp.exp() * logp.nan_to_num(neginf=0.0)).sum(dim=-1)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How to pick each next token. Greedy ignores the sampling settings."""
+
+    greedy: bool = False
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    min_p: float | None = None
+    repetition_penalty: float | None = None
+
+    def __post_init__(self) -> None:  # validate once, with the functions' own messages
+        x = torch.zeros(1, 2)
+        apply_temperature(x, self.temperature)
+        if self.top_k is not None:
+            top_k_filter(x, self.top_k)
+        if self.top_p is not None:
+            top_p_filter(x, self.top_p)
+        if self.min_p is not None:
+            min_p_filter(x, self.min_p)
+        if self.repetition_penalty is not None:
+            repetition_penalty(x, torch.zeros(1, 1, dtype=torch.long), self.repetition_penalty)
+
+    def filter(self, logits: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
+        """The logits after the repetition penalty, temperature, top-k, top-p and min-p, in that order."""
+        if self.repetition_penalty is not None and previous is not None:
+            logits = repetition_penalty(logits, previous, self.repetition_penalty)
+        logits = apply_temperature(logits, self.temperature)
+        if self.top_k is not None:
+            logits = top_k_filter(logits, self.top_k)
+        if self.top_p is not None:
+            logits = top_p_filter(logits, self.top_p)
+        if self.min_p is not None:
+            logits = min_p_filter(logits, self.min_p)
+        return logits
+
+    def pick(self, logits: torch.Tensor, previous: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        if self.greedy:
+            return self.filter(logits, previous).argmax(dim=-1) if self.repetition_penalty else logits.argmax(dim=-1)
+        return sample(self.filter(logits, previous), generator=generator)
+
+
+MAX_NEW_TOKENS = 10_000
+
+
+def generate(
+    model: torch.nn.Module,
+    prompt: torch.Tensor,
+    max_new_tokens: int,
+    strategy: Strategy = Strategy(),
+    *,
+    generator: torch.Generator | None = None,
+    use_cache: bool = True,
+) -> Iterator[torch.Tensor]:
+    """Yield `max_new_tokens` new token ids (B,) one step at a time, continuing `prompt` (B, T).
+
+    The model reads a window of its context length. When the text outgrows it, the window
+    jumps forward by half its length; with `use_cache` the keys and values of the window
+    are kept between steps (see `utils.gpt.GPT.forward`), which gives the same tokens faster.
+    """
+    if prompt.dim() != 2 or prompt.shape[1] == 0:
+        raise ValueError("The prompt must hold at least one token (shape (batch, time)).")
+    count_ok = isinstance(max_new_tokens, int) and not isinstance(max_new_tokens, bool)
+    if not count_ok or not 0 <= max_new_tokens <= MAX_NEW_TOKENS:
+        raise ValueError(f"max_new_tokens must be a whole number from 0 to {MAX_NEW_TOKENS}, got {max_new_tokens!r}.")
+    model.check_ids(prompt[:, -model.config.block_size :])
+    block = model.config.block_size
+    tokens = prompt
+    start = max(0, tokens.shape[1] - block)  # first position of the current window
+    cache = None
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            if tokens.shape[1] - start > block:
+                start += block // 2
+                cache = None  # the window moved: positions changed, so the cache must be rebuilt
+            if use_cache:
+                if cache is None:
+                    cache = model.new_cache()
+                    logits, _ = model(tokens[:, start:], cache=cache)
+                else:
+                    logits, _ = model(tokens[:, -1:], cache=cache)
+            else:
+                logits, _ = model(tokens[:, start:])
+            nxt = strategy.pick(logits[:, -1], tokens, generator)  # (B,)
+            tokens = torch.cat([tokens, nxt[:, None]], dim=1)
+            yield nxt
+
+
+def beam_search(model: torch.nn.Module, prompt: torch.Tensor, max_new_tokens: int, width: int = 4) -> torch.Tensor:
+    """The most likely continuation found by keeping `width` partial sequences: prompt (1, T) -> (1, T + n)."""
+    if prompt.dim() != 2 or prompt.shape[0] != 1 or prompt.shape[1] == 0:
+        raise ValueError("beam_search takes one non-empty prompt of shape (1, time).")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a whole number of at least 1, got {width!r}.")
+    if prompt.shape[1] + max_new_tokens > model.config.block_size:
+        raise ValueError(f"Beam search here stays inside the context: prompt + new tokens must be at most "
+                         f"{model.config.block_size}.")  # fmt: skip
+    beams, scores = prompt, torch.zeros(1, device=prompt.device)
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits, _ = model(beams)
+            logp = logits[:, -1].log_softmax(dim=-1)  # (beams, V)
+            total = (scores[:, None] + logp).flatten()
+            best = total.topk(min(width, total.numel()))
+            rows, cols = best.indices // logp.shape[-1], best.indices % logp.shape[-1]
+            beams = torch.cat([beams[rows], cols[:, None]], dim=1)
+            scores = best.values
+    return beams[:1]
+
+
+def log_probability(model: torch.nn.Module, ids: torch.Tensor, prompt_length: int) -> float:
+    """Sum of log p(token | previous) over the tokens after the prompt: a sequence's score."""
+    with torch.no_grad():
+        logits, _ = model(ids[:, :-1])
+    logp = logits.log_softmax(-1).gather(-1, ids[:, 1:, None])[0, :, 0]
+    return float(logp[prompt_length - 1 :].sum()) if ids.shape[1] > prompt_length else 0.0
+
+
+def perplexity(mean_nll: float) -> float:
+    """exp(mean negative log-likelihood): the effective number of equally likely choices."""
+    return math.exp(mean_nll)
