@@ -13,6 +13,17 @@ def _rand(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
+def _torch_twin(ours: MultiHeadAttention) -> torch.nn.MultiheadAttention:
+    """torch's own multi-head attention holding the same weights as ours."""
+    ref = torch.nn.MultiheadAttention(ours.out.in_features, ours.n_heads, batch_first=True)
+    with torch.no_grad():
+        ref.in_proj_weight.copy_(torch.cat([ours.query.weight, ours.key.weight, ours.value.weight]))
+        ref.in_proj_bias.copy_(torch.cat([ours.query.bias, ours.key.bias, ours.value.bias]))
+        ref.out_proj.weight.copy_(ours.out.weight)
+        ref.out_proj.bias.copy_(ours.out.bias)
+    return ref
+
+
 def test_formula_on_a_hand_example():
     q = torch.tensor([[1.0, 0.0]])
     k = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
@@ -40,12 +51,7 @@ def test_matches_torch_sdpa(mask_kind):
 def test_module_matches_nn_multihead_attention(cross):
     torch.manual_seed(0)
     ours = MultiHeadAttention(16, 4, context_dim=16)
-    ref = torch.nn.MultiheadAttention(16, 4, batch_first=True)
-    with torch.no_grad():
-        ref.in_proj_weight.copy_(torch.cat([ours.query.weight, ours.key.weight, ours.value.weight]))
-        ref.in_proj_bias.copy_(torch.cat([ours.query.bias, ours.key.bias, ours.value.bias]))
-        ref.out_proj.weight.copy_(ours.out.weight)
-        ref.out_proj.bias.copy_(ours.out.bias)
+    ref = _torch_twin(ours)
     x = _rand(2, 6, 16, seed=4)
     context = _rand(2, 7, 16, seed=5) if cross else x
     pad = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])[:, : context.shape[1]]
@@ -57,12 +63,7 @@ def test_module_matches_nn_multihead_attention(cross):
 def test_causal_self_attention_matches_attn_mask_and_fused_path():
     torch.manual_seed(1)
     ours = MultiHeadAttention(8, 2)
-    ref = torch.nn.MultiheadAttention(8, 2, batch_first=True)
-    with torch.no_grad():
-        ref.in_proj_weight.copy_(torch.cat([ours.query.weight, ours.key.weight, ours.value.weight]))
-        ref.in_proj_bias.copy_(torch.cat([ours.query.bias, ours.key.bias, ours.value.bias]))
-        ref.out_proj.weight.copy_(ours.out.weight)
-        ref.out_proj.bias.copy_(ours.out.bias)
+    ref = _torch_twin(ours)
     x = _rand(3, 5, 8, seed=6)
     y = ours(x, causal=True)
     y_ref, _ = ref(x, x, x, attn_mask=~causal_mask(5))  # torch: True = blocked
