@@ -7,13 +7,17 @@ manifest names the command); `utils.checkpoints` checks the SHA-256 before loadi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 import torch
+from sklearn.datasets import load_digits
 
+from .autoencoders import Autoencoder, AutoencoderConfig
 from .checkpoints import CheckpointError, load_checkpoint
 from .corpus import CHARSET, load_corpus, train_val_split, window_batches
+from .fruits import make_fruits
 from .gpt import GPT, GPTConfig
 from .tokenizers import CharTokenizer
 from .train import TrainConfig, train
@@ -60,3 +64,35 @@ def train_gpt_chars(
                     schedule.batch_size), val_data=window_batches(val_ids, config.block_size, schedule.batch_size),
                     config=schedule, device=device, progress=progress, on_evaluate=on_evaluate)  # fmt: skip
     return model.eval(), history
+
+
+def load_autoencoder(name: str, device: torch.device | str | None = None) -> tuple[Autoencoder, dict]:
+    """A shipped autoencoder or VAE (scripts/train_autoencoders.py): (model, manifest)."""
+    path = CHECKPOINTS / f"{name}.safetensors"
+    if not path.with_suffix(".json").exists():
+        raise CheckpointError(f"No checkpoint {path.name} in {CHECKPOINTS}; train it with: "
+                              f"python scripts/train_autoencoders.py {name}")  # fmt: skip
+    state, manifest = load_checkpoint(path, device=device)
+    model = Autoencoder(AutoencoderConfig(**manifest["config"])).to(device)
+    model.load_state_dict(state)
+    return model.eval(), manifest
+
+
+FRUIT_VAE = AutoencoderConfig(latent=16, hidden=64, conv=True, variational=True)
+AUTOENCODER_RECIPES = {  # name -> (data, model config, denoising noise, steps)
+    "fruit_ae": ("fruits", AutoencoderConfig(latent=16, hidden=64, conv=True), 0.0, 1500),
+    "fruit_dae": ("fruits", AutoencoderConfig(latent=16, hidden=64, conv=True), 0.2, 1500),
+    "fruit_vae": ("fruits", FRUIT_VAE, 0.0, 1500),
+    "fruit_vae_beta4": ("fruits", AutoencoderConfig(**{**asdict(FRUIT_VAE), "beta": 4.0}), 0.0, 1500),
+    "digits_vae": ("digits", AutoencoderConfig(image_size=8, channels=1, latent=8, hidden=64, conv=True,
+                                               variational=True), 0.0, 1500),
+}  # fmt: skip
+
+
+def autoencoder_data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train, held-out) images for "fruits" or "digits"."""
+    if name == "fruits":
+        x = make_fruits(6000, seed=0).to_tensor()
+        return x[:5000], x[5000:]
+    digits = torch.tensor(load_digits().images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
+    return digits[:1500], digits[1500:]

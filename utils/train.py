@@ -76,13 +76,15 @@ def train(
     model_config: Any = None,
     script: str | None = None,
     on_evaluate: Callable[[pd.DataFrame], None] | None = None,
+    desc: str = "training",
 ) -> pd.DataFrame:
     """Train `model` in place and return its history (step, train_loss, val_loss, seconds).
 
     The progress bar picks the notebook or terminal style by itself; `progress=False`
     silences it. With `save_to`, the weights are saved there with `model_config` and the
     `script` that recreates them (see `utils.checkpoints.save_checkpoint`). `on_evaluate`
-    is called with the history so far after every evaluation, e.g. to redraw a loss curve.
+    is called with the history so far after every evaluation, e.g. to redraw a loss curve;
+    `desc` labels the progress bar.
     """
     config = config or TrainConfig()
     device = torch.device(device) if device is not None else _device_of(model)
@@ -95,7 +97,7 @@ def train(
         generator = torch.Generator().manual_seed(config.seed)
         optimizer = make_optimizer(model, config)
         start, running, count = time.perf_counter(), 0.0, 0
-        bar = tqdm(range(1, config.steps + 1), disable=not progress, desc="training", unit="step")
+        bar = tqdm(range(1, config.steps + 1), disable=not progress, desc=desc, unit="step")
         for step in bar:
             model.train()
             for group in optimizer.param_groups:

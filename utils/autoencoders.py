@@ -1,0 +1,176 @@
+"""Autoencoders and variational autoencoders for small images (Chapter 9).
+
+An autoencoder squeezes an image through a short code z and rebuilds it; a denoising
+autoencoder learns to rebuild the clean image from a noisy one (Vincent et al., 2008).
+A variational autoencoder (Kingma and Welling, 2014) makes the code random: the encoder
+outputs a Gaussian q(z|x) = N(mu, diag(sigma^2)), a sample z = mu + sigma * eps (the
+reparameterisation trick) is decoded, and training maximises the evidence lower bound
+
+    ELBO(x) = E_q[log p(x|z)] - beta * KL(q(z|x) || N(0, I)),
+
+with beta = 1 for the true bound (beta-VAE: Higgins et al., 2017). Pixels are modelled as
+Bernoulli probabilities, so -log p(x|z) is the binary cross-entropy summed over pixels
+and every loss is in nats per image. Encoders and decoders come as MLPs or small
+convolutional networks. Images are (B, C, H, W) tensors with values in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class AutoencoderConfig:
+    image_size: int = 32  # height and width of the (square) images
+    channels: int = 3  # 3 for colour, 1 for grey
+    latent: int = 16  # length of the code z
+    hidden: int = 256  # width of the MLP's hidden layer, or channels of the last conv layer
+    conv: bool = True  # convolutional (True) or fully connected (False) encoder and decoder
+    variational: bool = False  # a VAE instead of a plain autoencoder
+    beta: float = 1.0  # VAE: weight of the KL term
+
+    def __post_init__(self) -> None:
+        for name in ("image_size", "channels", "latent", "hidden"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
+        if self.conv and self.image_size % 4:
+            raise ValueError(f"A convolutional autoencoder needs an image size divisible by 4, got {self.image_size}.")
+        if not self.beta >= 0:
+            raise ValueError(f"beta must be 0 or more, got {self.beta!r}.")
+
+
+def kl_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)) in nats, summed over the last dimension: (B, Z) -> (B,)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=-1)
+
+
+def _body(config: AutoencoderConfig, outputs: int) -> torch.nn.Module:
+    c, s, h = config.channels, config.image_size, config.hidden
+    if not config.conv:
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(c * s * s, h), torch.nn.GELU(),
+                                   torch.nn.Linear(h, outputs))  # fmt: skip
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(c, h // 2, 4, stride=2, padding=1), torch.nn.GELU(),  # (B, h/2, s/2, s/2)
+        torch.nn.Conv2d(h // 2, h, 4, stride=2, padding=1), torch.nn.GELU(),  # (B, h, s/4, s/4)
+        torch.nn.Flatten(), torch.nn.Linear(h * (s // 4) ** 2, outputs),
+    )  # fmt: skip
+
+
+class _Decoder(torch.nn.Module):
+    def __init__(self, config: AutoencoderConfig):
+        super().__init__()
+        c, s, h, z = config.channels, config.image_size, config.hidden, config.latent
+        self.shape = (c, s, s)
+        if config.conv:
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(z, h * (s // 4) ** 2), torch.nn.GELU(), torch.nn.Unflatten(1, (h, s // 4, s // 4)),
+                torch.nn.ConvTranspose2d(h, h // 2, 4, stride=2, padding=1), torch.nn.GELU(),  # (B, h/2, s/2, s/2)
+                torch.nn.ConvTranspose2d(h // 2, c, 4, stride=2, padding=1),  # (B, C, s, s) logits
+            )  # fmt: skip
+        else:
+            self.net = torch.nn.Sequential(torch.nn.Linear(z, h), torch.nn.GELU(), torch.nn.Linear(h, c * s * s),
+                                           torch.nn.Unflatten(1, self.shape))  # fmt: skip
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)  # (B, C, H, W) pixel logits
+
+
+class Autoencoder(torch.nn.Module):
+    """A plain autoencoder, or a VAE when `config.variational` is set."""
+
+    def __init__(self, config: AutoencoderConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = _body(config, 2 * config.latent if config.variational else config.latent)
+        self.decoder = _Decoder(config)
+
+    def check_images(self, x: torch.Tensor) -> None:
+        c, s = self.config.channels, self.config.image_size
+        if x.dim() != 4 or tuple(x.shape[1:]) != (c, s, s):
+            raise ValueError(f"Expected images of shape (batch, {c}, {s}, {s}), got {tuple(x.shape)}.")
+        if x.numel() and (x.min() < 0 or x.max() > 1):
+            raise ValueError(f"Pixel values must be in [0, 1]; got {float(x.min()):.3g} to {float(x.max()):.3g}.")
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Images (B, C, H, W) -> code z (B, Z); for a VAE, (mu, logvar) of q(z|x)."""
+        self.check_images(x)
+        h = self.encoder(x)
+        return h.chunk(2, dim=-1) if self.config.variational else h
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Codes (B, Z) -> images (B, C, H, W) in [0, 1]."""
+        if z.dim() != 2 or z.shape[1] != self.config.latent:
+            raise ValueError(f"Expected codes of shape (batch, {self.config.latent}), got {tuple(z.shape)}.")
+        return torch.sigmoid(self.decoder(z))
+
+    def forward(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Rebuilt images; a VAE decodes one random z ~ q(z|x)."""
+        if not self.config.variational:
+            return self.decode(self.encode(x))
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterize(mu, logvar, generator))
+
+    def loss(self, x: torch.Tensor, *, noise: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Mean loss per image in nats: reconstruction (+ beta KL for a VAE). With `noise`, a denoising loss."""
+        source = x
+        if noise > 0:
+            source = (x + noise * torch.randn(x.shape, generator=generator, device=x.device)).clamp(0, 1)
+        if not self.config.variational:
+            logits = self.decoder(self.encode(source))
+            return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
+        recon, kl = self.elbo_terms(source, target=x, generator=generator)
+        return (recon + self.config.beta * kl).mean()
+
+    def elbo_terms(self, x: torch.Tensor, *, target: torch.Tensor | None = None,
+                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+        """Per image: (-E_q log p(x|z) estimated with one sample, KL(q || prior)), both (B,) in nats."""
+        if not self.config.variational:
+            raise ValueError("Only a VAE has an ELBO; build the config with variational=True.")
+        mu, logvar = self.encode(x)
+        logits = self.decoder(reparameterize(mu, logvar, generator))
+        target = x if target is None else target
+        recon = F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).sum(1)
+        return recon, kl_gaussian(mu, logvar)
+
+    @torch.no_grad()
+    def importance_weighted_bound(self, x: torch.Tensor, k: int = 100,
+                                  generator: torch.Generator | None = None) -> torch.Tensor:  # fmt: skip
+        """The k-sample importance-weighted bound on log p(x) (Burda et al., 2016): (B,) nats, >= the ELBO."""
+        mu, logvar = self.encode(x)
+        std = (0.5 * logvar).exp()
+        eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
+        z = mu + std * eps  # (k, B, Z)
+        logits = self.decoder(z.flatten(0, 1)).view(k, *x.shape)
+        log_px = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").flatten(2).sum(2)
+        log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + math.log(2 * math.pi) + logvar).sum(-1)
+        return torch.logsumexp(log_px + log_pz - log_qz, dim=0) - math.log(k)
+
+    @torch.no_grad()
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n new images decoded from the prior z ~ N(0, I)."""
+        device = next(self.parameters()).device
+        return self.decode(torch.randn(n, self.config.latent, generator=generator, device=device))
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """z = mu + sigma * eps with eps ~ N(0, I): a sample that gradients can flow through."""
+    eps = torch.randn(mu.shape, generator=generator, device=mu.device)
+    return mu + (0.5 * logvar).exp() * eps
+
+
+@torch.no_grad()
+def reconstruction_error(model: Autoencoder, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """Mean squared error per image between x and its reconstruction (the mean code for a VAE): (B,)."""
+    out = []
+    for i in range(0, len(x), batch_size):
+        batch = x[i : i + batch_size]
+        code = model.encode(batch)
+        rebuilt = model.decode(code[0] if model.config.variational else code)
+        out.append((rebuilt - batch).pow(2).flatten(1).mean(1))
+    return torch.cat(out)
