@@ -90,10 +90,12 @@ def slider_figure(
     fig = go.Figure(data=figures[active].data, layout=figures[active].layout, frames=frames)
     instant = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     steps = [{"label": name, "method": "animate", "args": [[name], instant]} for name in names]
+    height = fig.layout.height or 450
     fig.update_layout(
         sliders=[{"active": active, "steps": steps, "pad": {"t": 40},
-                  "currentvalue": {"prefix": f"{label} = " if label else ""}}]  # fmt: skip
-    )
+                  "currentvalue": {"prefix": f"{label} = " if label else ""}}],
+        height=height + 90, margin_b=(fig.layout.margin.b or 40) + 90,  # room for the slider under the plot
+    )  # fmt: skip
     return fig
 
 
