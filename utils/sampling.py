@@ -14,7 +14,6 @@ most likely partial sequences instead of one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -197,7 +196,3 @@ def log_probability(model: torch.nn.Module, ids: torch.Tensor, prompt_length: in
     logp = logits.log_softmax(-1).gather(-1, ids[:, 1:, None])[0, :, 0]
     return float(logp[prompt_length - 1 :].sum()) if ids.shape[1] > prompt_length else 0.0
 
-
-def perplexity(mean_nll: float) -> float:
-    """exp(mean negative log-likelihood): the effective number of equally likely choices."""
-    return math.exp(mean_nll)
