@@ -112,3 +112,12 @@ def test_show_in_puts_figures_inside_the_widget():
     assert len(out.outputs) == 1 and "text/html" in out.outputs[0]["data"]
     show_in(out, "plain text")
     assert len(out.outputs) == 1 and out.outputs[0]["data"]["text/plain"] == "'plain text'"
+
+
+def test_hover_image_script_is_added_only_when_asked():
+    plots.setup()
+    image = np.zeros((4, 4, 3))
+    fig = go.Figure([go.Scatter(x=[1], y=[1], customdata=[["a", plots.png_data_uri(image)]]), plots.image_trace(image)])
+    assert "plotly_hover" not in plots.figure_html(fig)
+    html = plots.figure_html(plots.link_hover_to_image(fig, image_trace=1, uri_index=1))
+    assert "plotly_hover" in html and "point.customdata[1]" in html and "[1]);" in html

@@ -119,6 +119,26 @@ def test_page_works_offline(page_path, server, browser):
         after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
         assert after != before, f"the slider of figure {div_id} did not change it"
 
+    hover_linked = page.evaluate(
+        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.meta"
+        " && d.layout.meta.hover_image).map(d => d.id)"
+    )
+    for div_id in hover_linked:  # moving the mouse onto a point must put its picture into the image panel
+        figure = page.locator(f"#{div_id}")
+        figure.scroll_into_view_if_needed()
+        target = page.evaluate(
+            """id => { const gd = document.getElementById(id), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+                const m = gd.layout.meta.hover_image, trace = gd._fullData[0];
+                return {x: xa._offset + xa.l2p(trace.x[5]), y: ya._offset + ya.l2p(trace.y[5]),
+                        want: trace.customdata[5][m.uri_index], index: m.image_trace}; }""",
+            div_id,
+        )
+        box = figure.bounding_box()
+        page.mouse.move(box["x"] + target["x"], box["y"] + target["y"])
+        page.wait_for_timeout(300)
+        shown = page.evaluate(f"() => document.getElementById('{div_id}').data[{target['index']}].source")
+        assert shown == target["want"], f"hovering figure {div_id} did not show the point's picture"
+
     if page_path.startswith("chapters/"):
         for launcher in ("colab.research.google.com/github/", "mybinder.org/v2/gh/"):
             assert page.locator(f'a[href*="{launcher}"]').count() >= 1, f"no {launcher} launch button"

@@ -45,12 +45,36 @@ def figure_html(fig: go.Figure) -> str:
     """The figure as an HTML fragment that needs plotly.js already on the page.
 
     The div's id is a hash of the figure, so the same figure always gives the same HTML.
+    A figure made by `link_hover_to_image` also gets the script that swaps its image.
     """
     spec = fig.to_json()
     div_id = "fig-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
-    return pio.to_html(
-        fig, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id, auto_play=False
-    )
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    script = _HOVER_IMAGE_JS.format(**meta["hover_image"]) if "hover_image" in meta else None
+    return pio.to_html(fig, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id,
+                       auto_play=False, post_script=script)  # fmt: skip
+
+
+# Runs once the figure exists on a web page: hovering a point shows the picture stored in
+# its customdata in the figure's image trace. ("{{plot_id}}" is filled in by plotly.)
+_HOVER_IMAGE_JS = """
+var gd = document.getElementById('{{plot_id}}');
+gd.on('plotly_hover', function (event) {{
+  var point = event.points[0];
+  if (!point.customdata || !point.customdata[{uri_index}]) return;
+  Plotly.restyle(gd, {{source: [point.customdata[{uri_index}]]}}, [{image_trace}]);
+}});
+"""
+
+
+def link_hover_to_image(fig: go.Figure, *, image_trace: int, uri_index: int) -> go.Figure:
+    """Make hovering a point show its picture (a data URI at `customdata[uri_index]`) in trace `image_trace`.
+
+    Works on the book's website (the renderer adds a small script); in a notebook the
+    figure shows without the hover link.
+    """
+    fig.update_layout(meta={"hover_image": {"image_trace": image_trace, "uri_index": uri_index}})
+    return fig
 
 
 def setup() -> None:
