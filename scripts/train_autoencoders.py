@@ -4,7 +4,7 @@
 
 Each model trains on 5,000 fruits from `utils.fruits` (seed 0; fruits 5,000-5,999 are held
 out) or on scikit-learn's bundled digits, on 2 threads, with a progress bar. The
-recipes live in RECIPES below; the manifests record them.
+recipes are `utils.pretrained.AUTOENCODER_RECIPES`; the manifests record them.
 """
 
 from __future__ import annotations
@@ -14,30 +14,22 @@ from dataclasses import asdict
 
 import torch
 
-from utils.autoencoders import Autoencoder
 from utils.checkpoints import save_checkpoint
-from utils.pretrained import AUTOENCODER_RECIPES as RECIPES
-from utils.pretrained import CHECKPOINTS, autoencoder_data
-from utils.train import TrainConfig, train
+from utils.pretrained import AUTOENCODER_RECIPES, CHECKPOINTS, autoencoder_schedule, train_autoencoder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", help=f"any of {', '.join(RECIPES)} (default: all)")
+    parser.add_argument("names", nargs="*", help=f"any of {', '.join(AUTOENCODER_RECIPES)} (default: all)")
     args = parser.parse_args()
-    unknown = set(args.names) - set(RECIPES)
+    unknown = set(args.names) - set(AUTOENCODER_RECIPES)
     if unknown:
-        parser.error(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(RECIPES)}")
+        parser.error(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(AUTOENCODER_RECIPES)}")
     torch.set_num_threads(2)
-    for name in args.names or RECIPES:
-        data, config, noise, steps = RECIPES[name]
-        train_x, held_out = autoencoder_data(data)
-        torch.manual_seed(0)
-        model = Autoencoder(config)
-        schedule = TrainConfig(steps=steps, batch_size=64, lr=2e-3, eval_every=steps // 5)
-        history = train(model, lambda m, batch, noise=noise: m.loss(batch, noise=noise), train_x, val_data=held_out,
-                        config=schedule, desc=name)  # fmt: skip
-        metadata = {"data": data, "noise": noise, "train_config": asdict(schedule),
+    for name in args.names or AUTOENCODER_RECIPES:
+        data, config, noise, steps = AUTOENCODER_RECIPES[name]
+        model, history = train_autoencoder(name)
+        metadata = {"data": data, "noise": noise, "train_config": asdict(autoencoder_schedule(steps)),
                     "history": history.round(3).to_dict(orient="list")}  # fmt: skip
         save_checkpoint(model, CHECKPOINTS / f"{name}.safetensors", config=config, metadata=metadata,
                         script=f"python scripts/train_autoencoders.py {name}")  # fmt: skip

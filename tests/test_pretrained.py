@@ -33,3 +33,15 @@ def test_autoencoder_checkpoints_reconstruct_held_out_images(name):
     _, held_out = autoencoder_data(manifest["metadata"]["data"])
     loss = model.loss(held_out[:500], noise=manifest["metadata"]["noise"]).item()
     assert loss == pytest.approx(manifest["metadata"]["history"]["val_loss"][-1], rel=0.05)
+
+
+def test_retraining_the_digits_vae_reproduces_the_shipped_checkpoint():
+    from utils.pretrained import train_autoencoder
+
+    shipped, manifest = load_autoencoder("digits_vae")
+    retrained, history = train_autoencoder("digits_vae", progress=False)
+    assert history["val_loss"].iloc[-1] == pytest.approx(manifest["metadata"]["history"]["val_loss"][-1], rel=0.01)
+    _, held_out = autoencoder_data("digits")
+    g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+    assert retrained.loss(held_out, generator=g1).item() == pytest.approx(shipped.loss(held_out, generator=g2).item(),
+                                                                          rel=0.01)  # fmt: skip

@@ -96,3 +96,23 @@ def autoencoder_data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
         return x[:5000], x[5000:]
     digits = torch.tensor(load_digits().images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
     return digits[:1500], digits[1500:]
+
+
+def autoencoder_schedule(steps: int) -> TrainConfig:
+    """The training settings of the book's autoencoders."""
+    return TrainConfig(steps=steps, batch_size=64, lr=2e-3, eval_every=steps // 5)
+
+
+def train_autoencoder(name: str, *, progress: bool = True, device: torch.device | str | None = None
+                      ) -> tuple[Autoencoder, pd.DataFrame]:  # fmt: skip
+    """Train one of AUTOENCODER_RECIPES from scratch: (model, history)."""
+    if name not in AUTOENCODER_RECIPES:
+        raise ValueError(f"Unknown model {name!r}; choose from {', '.join(AUTOENCODER_RECIPES)}.")
+    data, config, noise, steps = AUTOENCODER_RECIPES[name]
+    train_x, held_out = autoencoder_data(data)
+    torch.manual_seed(0)
+    model = Autoencoder(config)
+    schedule = autoencoder_schedule(steps)
+    history = train(model, lambda m, batch: m.loss(batch, noise=noise), train_x, val_data=held_out, config=schedule,
+                    device=device, progress=progress, desc=name)  # fmt: skip
+    return model.eval(), history
