@@ -3,7 +3,8 @@
     python benchmarks/vae.py --json out.json
 
 Trains the fruit VAE and the digits VAE with the book's recipes
-(`utils.pretrained.AUTOENCODER_RECIPES`) on 2 threads, then reports on held-out data.
+(`utils.pretrained.train_autoencoder`, including its periodic held-out evaluation) on
+2 threads, then reports on held-out data.
 JSON keys: neg_elbo_fruits, neg_elbo_digits (nats per image, mean of 10 ELBO draws),
 train_seconds ({fruits, digits}; target <= 60 s each), anomaly_auc (per anomaly kind,
 reconstruction error of the fruit VAE against held-out normal fruit), interp_redraw_ms
@@ -26,22 +27,17 @@ def main() -> None:
     import torch
     from sklearn.metrics import roc_auc_score
 
-    from utils.autoencoders import Autoencoder, reconstruction_error
+    from utils.autoencoders import reconstruction_error
     from utils.fruits import make_anomalies
     from utils.plots import image_trace
-    from utils.pretrained import AUTOENCODER_RECIPES, autoencoder_data
-    from utils.train import TrainConfig, train
+    from utils.pretrained import autoencoder_data, train_autoencoder
 
     results: dict = {"train_seconds": {}, "machine": {**machine(), "threads": 2}}
     models = {}
     for data, name in (("fruits", "fruit_vae"), ("digits", "digits_vae")):
-        _, config, noise, steps = AUTOENCODER_RECIPES[name]
-        train_x, held_out = autoencoder_data(data)
-        torch.manual_seed(0)
-        model = Autoencoder(config)
+        _, held_out = autoencoder_data(data)
         start = time.perf_counter()
-        train(model, lambda m, b: m.loss(b), train_x, config=TrainConfig(steps=steps, batch_size=64, lr=2e-3,
-              eval_every=steps), progress=False)  # fmt: skip
+        model, _ = train_autoencoder(name, progress=False)
         results["train_seconds"][data] = round(time.perf_counter() - start, 1)
         model.eval()
         g = torch.Generator().manual_seed(0)
