@@ -5,9 +5,10 @@
 Settings (as nanoGPT's shakespeare_char CPU example): 4 layers, 4 heads, 128 wide,
 context 64, batch 12, dropout 0, no biases (nanoGPT's default), AdamW lr 1e-3 with beta2 0.99 and weight decay 0.1,
 100 warm-up steps then cosine decay to 1e-4, gradient clipping 1.0, a 90/10 split,
-2 torch threads. Validation loss is the mean over 200 random batches.
+2 torch threads. Validation loss is the mean over 200 random batches; nanoGPT's CPU example
+estimates it from 20, so the script also shows the range of 20 such small estimates.
 
-JSON keys: val_loss, train_loss, train_seconds, tokens_per_second, gflops_per_second,
+JSON keys: val_loss, val_loss_20_batches (min, max), train_loss, train_seconds, tokens_per_second, gflops_per_second,
 peak_gflops (2-thread float32 matmul, measured), peak_fraction, ngram_val_loss (3, 4, 5),
 params, iters, preset, corpus_bytes, machine.
 """
@@ -75,6 +76,9 @@ def main() -> None:
     seconds = time.perf_counter() - start
     val_batches = window_batches(val_ids, config.block_size, args.batch_size)
     val = evaluate(model, loss, val_batches, schedule, torch.device("cpu"))
+    # nanoGPT's CPU example estimates with --eval_iters=20: how far can such a small sample stray?
+    quick = [evaluate(model, loss, val_batches, replace(schedule, eval_batches=20, seed=s), torch.device("cpu"))
+             for s in range(20)]  # fmt: skip
 
     tokens = args.iters * args.batch_size * config.block_size
     params = model.num_parameters()
@@ -84,10 +88,12 @@ def main() -> None:
         "val_loss": round(val, 4), "train_loss": round(float(history["train_loss"].iloc[-1]), 4),
         "train_seconds": round(seconds, 1), "tokens_per_second": round(tokens / seconds),
         "gflops_per_second": round(gflops, 2), "peak_gflops": round(peak, 1), "peak_fraction": round(gflops / peak, 3),
+        "val_loss_20_batches": {"min": round(min(quick), 4), "max": round(max(quick), 4)},
         "ngram_val_loss": ngram, "params": params, "iters": args.iters, "preset": args.preset, "seed": args.seed,
         "corpus_bytes": len(text.encode()), "machine": {**machine(), "threads": args.threads},
     }  # fmt: skip
     rows = [("GPT val loss", f"{val:.4f} ({args.preset}, {params:,} parameters, {args.iters} iterations)"),
+            ("same, 20-batch estimates (20 draws)", f"{min(quick):.4f} to {max(quick):.4f}"),
             ("n-gram val loss (3, 4, 5)", ", ".join(f"{ngram[n]:.4f}" for n in ngram)),
             ("train seconds", f"{seconds:.1f}"), ("tokens per second", f"{tokens / seconds:,.0f}"),
             ("GFLOP/s (6N + 12LCT per token)", f"{gflops:.2f} = {gflops / peak:.1%} of {peak:.1f} (matmul peak)")]
