@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from utils.attention import MultiHeadAttention, causal_mask, padding_mask, scaled_dot_product_attention
+from utils.attention import KVCache, MultiHeadAttention, causal_mask, padding_mask, scaled_dot_product_attention
 
 TOL = 1e-5
 
@@ -82,3 +82,20 @@ def test_bad_input():
         scaled_dot_product_attention(torch.ones(2, 3), torch.ones(2, 4), torch.ones(2, 4))
     with pytest.raises(ValueError, match="batch, length"):
         padding_mask(torch.ones(3))
+
+
+def test_kv_cache_fills_one_buffer_in_place_and_crops():
+    cache = KVCache(5)
+    k, v = torch.randn(2, 3, 4, 8), torch.randn(2, 3, 4, 8)
+    keys, values = cache.extend(k[:, :, :3], v[:, :, :3])
+    pointer = keys.data_ptr()
+    keys, values = cache.extend(k[:, :, 3:], v[:, :, 3:])
+    assert torch.equal(keys, k) and torch.equal(values, v) and keys.data_ptr() == pointer  # no new memory
+    cache.crop(2)
+    assert cache.length == 2 and torch.equal(cache.k, k[:, :, :2])
+    with pytest.raises(ValueError, match="holds 5 positions; 6 would not fit"):
+        cache.extend(torch.randn(2, 3, 4, 8), torch.randn(2, 3, 4, 8))
+    with pytest.raises(ValueError, match="Can crop"):
+        cache.crop(3)
+    with pytest.raises(ValueError, match="capacity"):
+        KVCache(0)

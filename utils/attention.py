@@ -14,8 +14,6 @@ Masks are boolean and say where attention is *allowed*: True = may look.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 
@@ -51,22 +49,49 @@ def causal_mask(length: int, device: torch.device | str | None = None, *, keys: 
     return torch.ones(length, keys, dtype=torch.bool, device=device).tril(diagonal=keys - length)
 
 
-@dataclass
 class KVCache:
-    """The keys and values one attention layer has already computed, (B, nh, S, hs) each."""
+    """The keys and values one attention layer has already computed, kept in buffers of `capacity` positions.
 
-    k: torch.Tensor | None = None
-    v: torch.Tensor | None = None
+    The buffers are allocated once, at the first `extend`, and filled in place, so a
+    generation step costs no new memory. `k` and `v` are views of the filled part,
+    (B, nh, length, hs) each; `crop` forgets the positions from `length` on.
+    """
+
+    def __init__(self, capacity: int):
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"capacity must be a whole number of at least 1, got {capacity!r}.")
+        self.capacity, self.length = capacity, 0
+        self._k: torch.Tensor | None = None
+        self._v: torch.Tensor | None = None
 
     @property
-    def length(self) -> int:
-        return 0 if self.k is None else self.k.shape[-2]
+    def k(self) -> torch.Tensor | None:
+        return None if self._k is None else self._k[:, :, : self.length]
+
+    @property
+    def v(self) -> torch.Tensor | None:
+        return None if self._v is None else self._v[:, :, : self.length]
 
     def extend(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Append the new positions' keys and values and return all of them."""
-        self.k = k if self.k is None else torch.cat([self.k, k], dim=-2)
-        self.v = v if self.v is None else torch.cat([self.v, v], dim=-2)
+        """Write the new positions' keys and values (B, nh, t, hs) after the cached ones and return all of them."""
+        end = self.length + k.shape[-2]
+        if end > self.capacity:
+            raise ValueError(f"The cache holds {self.capacity} positions; {end} would not fit.")
+        if self._k is None or self._k.shape[:2] != k.shape[:2] or self._k.dtype != k.dtype:
+            if self.length:
+                raise ValueError("New keys must have the batch size and heads of the cached ones.")
+            shape = (*k.shape[:2], self.capacity, k.shape[-1])
+            self._k, self._v = k.new_empty(shape), v.new_empty(shape)
+        self._k[:, :, self.length : end] = k
+        self._v[:, :, self.length : end] = v
+        self.length = end
         return self.k, self.v
+
+    def crop(self, length: int) -> None:
+        """Keep only the first `length` positions (e.g. to try another continuation)."""
+        if not 0 <= length <= self.length:
+            raise ValueError(f"Can crop to 0..{self.length} positions, got {length}.")
+        self.length = length
 
 
 def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:

@@ -127,7 +127,7 @@ class GPT(torch.nn.Module):
 
     def new_cache(self) -> list[KVCache]:
         """An empty key-value cache, one slot per block, for `forward(..., cache=...)`."""
-        return [KVCache() for _ in self.blocks]
+        return [KVCache(self.config.block_size) for _ in self.blocks]
 
     def check_ids(self, idx: torch.Tensor, start: int = 0) -> None:
         """Raise a ValueError that says what is wrong with a batch of token ids."""

@@ -149,7 +149,7 @@ def generate(
     tokens = prompt
     start = max(0, tokens.shape[1] - block)  # first position of the current window
     cache = None
-    with torch.no_grad():
+    with torch.inference_mode():  # like no_grad, with less bookkeeping per step
         for _ in range(max_new_tokens):
             if tokens.shape[1] - start > block:
                 start += block // 2

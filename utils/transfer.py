@@ -27,14 +27,14 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from .embeddings import cosine_similarity
 
-TOPICS_CSV = Path(__file__).resolve().parents[1] / "assets" / "data" / "topics.csv"
+TOPICS_CSV = Path(__file__).resolve().parent / "data" / "topics.csv"  # package data: installs with utils
 
 
 def load_topics(path: str | Path = TOPICS_CSV) -> pd.DataFrame:
     """The book's labelled sentences: a DataFrame with columns `text` and `topic`."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; it ships with the book's repository (assets/data).")
+        raise FileNotFoundError(f"{path} is missing; it ships inside the book's package (utils/data).")
     return pd.read_csv(path)
 
 
