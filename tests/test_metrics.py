@@ -1,0 +1,70 @@
+"""Fréchet distance against closed forms; mode coverage on hand-placed points; the fruit classifier's shapes."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from utils.metrics import FruitClassifier, frechet_distance, mode_coverage, ring_centres, ring_of_gaussians
+
+
+def _features(n=2000, width=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, width)) @ rng.normal(size=(width, width)) + rng.normal(size=width)
+
+
+def test_identical_sets_are_at_distance_zero():
+    a = _features()
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_shift_adds_its_squared_length():
+    a = _features()
+    shift = np.array([1.0, -2.0, 0.5, 0.0, 0.0, 3.0])
+    assert frechet_distance(a, a + shift) == pytest.approx((shift**2).sum(), rel=1e-6)
+
+
+def test_scaling_matches_the_closed_form():
+    # b = k a: mean k mu, covariance k^2 S, so FD = (1 - k)^2 (|mu|^2 + Tr S).
+    a, k = _features(), 1.7
+    expected = (1 - k) ** 2 * ((a.mean(0) ** 2).sum() + np.trace(np.cov(a, rowvar=False)))
+    assert frechet_distance(a, k * a) == pytest.approx(expected, rel=1e-6)
+
+
+def test_frechet_distance_rejects_bad_input():
+    with pytest.raises(ValueError, match="equal width"):
+        frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="at least two"):
+        frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
+
+
+def test_ring_of_gaussians_lies_on_the_ring():
+    points, modes = ring_of_gaussians(8000, std=0.05, seed=1)
+    assert points.shape == (8000, 2) and set(modes.tolist()) == set(range(8))
+    assert points.norm(dim=1).mean().item() == pytest.approx(2.0, abs=0.01)
+    offsets = points - ring_centres()[modes]
+    assert offsets.std().item() == pytest.approx(0.05, rel=0.05)
+    assert ring_centres(4).round(decimals=6).tolist() == [[2, 0], [0, 2], [-2, 0], [0, -2]]
+
+
+def test_mode_coverage_counts_modes_and_quality():
+    centres = ring_centres()
+    everywhere = centres.repeat(10, 1)  # 80 points, 10 on each centre
+    result = mode_coverage(everywhere, centres, std=0.05)
+    assert result["modes_covered"] == 8 and result["high_quality_rate"] == 1.0 and result["counts"] == [10] * 8
+    one_mode = torch.cat([centres[:1].repeat(90, 1), torch.zeros(10, 2)])  # collapsed, and 10 points in the middle
+    result = mode_coverage(one_mode, centres, std=0.05)
+    assert result["modes_covered"] == 1 and result["high_quality_rate"] == pytest.approx(0.9)
+    edge = centres[:1] + torch.tensor([[3 * 0.05 * math.cos(0.3), 3 * 0.05 * math.sin(0.3)]]) * 0.999
+    assert mode_coverage(edge, centres, std=0.05)["high_quality_rate"] == 1.0  # just inside 3 std
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        mode_coverage(torch.zeros(5, 3), centres, std=0.05)
+
+
+def test_fruit_classifier_gives_logits_and_features():
+    torch.manual_seed(0)
+    model = FruitClassifier()
+    x = torch.rand(5, 3, 32, 32)
+    assert model(x).shape == (5, 3) and model.features(x, batch_size=2).shape == (5, 64)
+    assert (model.features(x) >= 0).all()  # after a ReLU
