@@ -57,6 +57,7 @@ vendor: install
 
 benchmarks: install
 	$(BIN)/python benchmarks/fruits.py --json _build/bench_fruits.json
+	$(BIN)/python benchmarks/embeddings.py --json _build/bench_embeddings.json
 	$(BIN)/python benchmarks/notebooks.py --json _build/bench_notebooks.json --page book/run_times.md
 
 clean:

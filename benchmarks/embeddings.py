@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import time
+from pathlib import Path
 
-from _common import limit_threads, machine, parser, report
-
+# benchmarks/tokenizers.py would shadow the `tokenizers` package sentence-transformers needs: look here last.
+HERE = Path(__file__).resolve().parent
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from _common import limit_threads, machine, parser, report  # noqa: E402
 
 
 def sentences(n: int = 1000) -> list[str]:
@@ -80,7 +85,8 @@ def main() -> None:
             ("ours (utils.bert)", f"{n / ours:,.1f} sentences/s ({ours:.2f} s)")]  # fmt: skip
     if theirs is not None:
         rows += [("sentence-transformers", f"{n / theirs:,.1f} sentences/s ({theirs:.2f} s)"),
-                 ("ours / theirs speed", f"{theirs / ours:.2f}"), ("lowest cosine between the two", f"{min_cosine:.6f}")]  # fmt: skip
+                 ("ours / theirs speed", f"{theirs / ours:.2f}"),
+                 ("lowest cosine between the two", f"{min_cosine:.6f}")]  # fmt: skip
     else:
         rows.append(("sentence-transformers", "not installed: skipped"))
     report(rows, results, args.json)

@@ -44,8 +44,12 @@ class BertLayer(torch.nn.Module):
         self.output = torch.nn.Linear(config.intermediate, config.hidden)
         self.output_norm = torch.nn.LayerNorm(config.hidden, eps=config.eps)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        attended, weights = self.attention(x, mask=mask, need_weights=True)  # (B, T, C), (B, nh, T, T)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, need_weights: bool = True
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+        if need_weights:
+            attended, weights = self.attention(x, mask=mask, need_weights=True)  # (B, T, C), (B, nh, T, T)
+        else:  # torch's fused kernel: same numbers, faster, no weights
+            attended, weights = self.attention(x, mask=mask, fused=True), None
         x = self.attention_norm(x + attended)
         x = self.output_norm(x + self.output(F.gelu(self.intermediate(x))))
         return x, weights
@@ -61,8 +65,12 @@ class BertEncoder(torch.nn.Module):
         self.embedding_norm = torch.nn.LayerNorm(config.hidden, eps=config.eps)
         self.layers = torch.nn.ModuleList(BertLayer(config) for _ in range(config.layers))
 
-    def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Token ids and 1/0 mask (B, T) -> token vectors (B, T, C) and per-layer weights [(B, nh, T, T)]."""
+    def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor, need_weights: bool = True
+                ) -> tuple[torch.Tensor, list[torch.Tensor]]:  # fmt: skip
+        """Token ids and 1/0 mask (B, T) -> token vectors (B, T, C) and per-layer weights [(B, nh, T, T)].
+
+        With `need_weights=False` the weights list is empty and attention runs torch's fused kernel.
+        """
         B, T = ids.shape
         if T > self.config.max_positions:
             raise ValueError(f"The input has {T} tokens; this encoder reads at most {self.config.max_positions}.")
@@ -72,8 +80,9 @@ class BertEncoder(torch.nn.Module):
         mask = padding_mask(attention_mask)
         weights = []
         for layer in self.layers:
-            x, w = layer(x, mask)
-            weights.append(w)
+            x, w = layer(x, mask, need_weights)
+            if need_weights:
+                weights.append(w)
         return x, weights
 
 
@@ -132,17 +141,22 @@ class SentenceEncoder:
 
     @torch.no_grad()
     def encode(self, sentences: Sequence[str], batch_size: int = 32) -> torch.Tensor:
-        """Unit-length sentence embeddings: (N, 384)."""
-        out = []
-        for start in range(0, len(sentences), batch_size):
-            ids, mask = self.batch(sentences[start : start + batch_size])
-            hidden, _ = self.model(ids, mask)
+        """Unit-length sentence embeddings: (N, 384), in the order given.
+
+        Sentences of similar length are batched together, which saves work on padding.
+        """
+        if isinstance(sentences, str) or not len(sentences):
+            raise ValueError("Give a non-empty list of sentences (a single string is a list of one).")
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        out = torch.empty(len(sentences), self.model.config.hidden)
+        for start in range(0, len(order), batch_size):
+            chosen = order[start : start + batch_size]
+            ids, mask = self.batch([sentences[i] for i in chosen])
+            hidden, _ = self.model(ids, mask, need_weights=False)
             weights = mask.unsqueeze(-1).float()
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            out.append(F.normalize(pooled, dim=-1).cpu())
-        if not out:
-            raise ValueError("Give a non-empty list of sentences.")
-        return torch.cat(out)
+            out[chosen] = F.normalize(pooled, dim=-1).cpu()
+        return out
 
     @torch.no_grad()
     def attention(self, sentence: str) -> tuple[list[str], torch.Tensor]:
