@@ -63,6 +63,14 @@ def test_slider_figure_precomputes_one_frame_per_value():
     json.loads(fig.to_json())  # serialisable for the static site
 
 
+def test_slider_figure_can_play_as_an_animation():
+    fig = slider_figure(_line, [1, 2, 3], play=True)
+    play, pause = fig.layout.updatemenus[0].buttons
+    assert (play.label, play.method, play.args[0]) == ("Play", "animate", None)
+    assert play.args[1]["fromcurrent"] and list(pause.args[0]) == [None]
+    assert not slider_figure(_line, [1, 2]).layout.updatemenus
+
+
 def test_slider_figure_rejects_bad_input():
     with pytest.raises(ValueError, match="at least two"):
         slider_figure(_line, [1])

@@ -2,7 +2,8 @@
 
 Run after `make build` (`make test` does both). Each page must load with no console
 error and no request to any host but the local server; every plotly figure must draw
-its SVG, every widget must render from its saved state and all math must typeset.
+its SVG, every widget must render from its saved state, every animation must play when Play is
+pressed, and all math must typeset.
 Screenshots go to _build/screenshots/ for a person to look at.
 """
 
@@ -118,6 +119,22 @@ def test_page_works_offline(page_path, server, browser):
         page.wait_for_timeout(300)
         after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
         assert after != before, f"the slider of figure {div_id} did not change it"
+
+    animated = page.evaluate(
+        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.updatemenus"
+        " && d.layout.updatemenus.some(m => (m.buttons || []).some(b => b.label === 'Play'))).map(d => d.id)"
+    )
+    for div_id in animated:  # press Play from the first frame: the animation must move on by itself
+        page.evaluate(f"() => Plotly.animate('{div_id}', [document.getElementById('{div_id}').layout.sliders[0]"
+                      ".steps[0].args[0][0]], {mode: 'immediate', frame: {duration: 0}, transition: {duration: 0}})")
+        page.wait_for_timeout(300)
+        before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        play = page.locator(f"#{div_id} .updatemenu-button").filter(has_text="Play").first
+        play.scroll_into_view_if_needed()
+        play.click()
+        page.wait_for_timeout(1500)
+        after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        assert after != before, f"pressing Play did not animate figure {div_id}"
 
     hover_linked = page.evaluate(
         "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.meta"

@@ -14,6 +14,7 @@ Masks are boolean and say where attention is *allowed*: True = may look.
 from __future__ import annotations
 
 import math
+
 import torch
 import torch.nn.functional as F
 

@@ -161,6 +161,7 @@ class GANTrainConfig:
     steps: int = 2000  # generator updates
     batch_size: int = 64
     lr: float = 2e-4  # Adam learning rate, for both networks
+    final_lr: float | None = None  # if set, the learning rate falls linearly to this by the last step
     betas: tuple[float, float] = (0.5, 0.999)  # DCGAN's Adam settings
     d_steps: int = 1  # discriminator updates per generator update
     loss: str = "nonsaturating"
@@ -172,9 +173,17 @@ class GANTrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"lr (the learning rate) must be positive, got {self.lr!r}.")
+        for name in ("lr", "final_lr"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} (a learning rate) must be positive, got {value!r}.")
         _check_loss(self.loss)
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate at generator step `step` (1-based)."""
+        if self.final_lr is None:
+            return self.lr
+        return self.lr + (self.final_lr - self.lr) * (step - 1) / max(1, self.steps - 1)
 
 
 def train_gan(
@@ -209,6 +218,8 @@ def train_gan(
     generator.train()
     discriminator.train()
     for step in tqdm(range(1, config.steps + 1), disable=not progress, desc=desc, unit="step"):
+        for group in (*g_opt.param_groups, *d_opt.param_groups):
+            group["lr"] = config.lr_at(step)
         for _ in range(config.d_steps):
             real = data[torch.randint(len(data), (config.batch_size,), generator=rng).to(device)]
             with torch.no_grad():

@@ -18,20 +18,27 @@ from .autoencoders import Autoencoder, AutoencoderConfig
 from .checkpoints import CheckpointError, load_checkpoint
 from .corpus import CHARSET, load_corpus, train_val_split, window_batches
 from .fruits import make_fruits
+from .gan import Discriminator, GANConfig, GANTrainConfig, Generator, train_gan
 from .gpt import GPT, GPTConfig
+from .metrics import FruitClassifier, ring_of_gaussians
 from .tokenizers import CharTokenizer
 from .train import TrainConfig, train
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "assets" / "checkpoints"
 
 
-def load_gpt(name: str = "gpt_chars", device: torch.device | str | None = None) -> tuple[GPT, CharTokenizer, dict]:
-    """The character-level GPT trained on the book's corpus (scripts/train_gpt.py): (model, tokenizer, manifest)."""
+def _shipped(name: str, script: str, device: torch.device | str | None) -> tuple[dict[str, torch.Tensor], dict]:
+    """(state, manifest) of the shipped checkpoint `name`, or a CheckpointError naming the script that makes it."""
     path = CHECKPOINTS / f"{name}.safetensors"
     if not path.with_suffix(".json").exists():
         raise CheckpointError(f"No checkpoint {path.name} in {CHECKPOINTS} (a pip-installed copy of the book has no "
-                              "assets); train it with: python scripts/train_gpt.py")  # fmt: skip
-    state, manifest = load_checkpoint(path, device=device)
+                              f"assets); train it with: python {script}")  # fmt: skip
+    return load_checkpoint(path, device=device)
+
+
+def load_gpt(name: str = "gpt_chars", device: torch.device | str | None = None) -> tuple[GPT, CharTokenizer, dict]:
+    """The character-level GPT trained on the book's corpus (scripts/train_gpt.py): (model, tokenizer, manifest)."""
+    state, manifest = _shipped(name, "scripts/train_gpt.py", device)
     model = GPT(GPTConfig(**manifest["config"])).to(device)
     model.load_state_dict(state)
     return model.eval(), CharTokenizer(manifest["metadata"]["chars"]), manifest
@@ -68,11 +75,7 @@ def train_gpt_chars(
 
 def load_autoencoder(name: str, device: torch.device | str | None = None) -> tuple[Autoencoder, dict]:
     """A shipped autoencoder or VAE (scripts/train_autoencoders.py): (model, manifest)."""
-    path = CHECKPOINTS / f"{name}.safetensors"
-    if not path.with_suffix(".json").exists():
-        raise CheckpointError(f"No checkpoint {path.name} in {CHECKPOINTS}; train it with: "
-                              f"python scripts/train_autoencoders.py {name}")  # fmt: skip
-    state, manifest = load_checkpoint(path, device=device)
+    state, manifest = _shipped(name, f"scripts/train_autoencoders.py {name}", device)
     model = Autoencoder(AutoencoderConfig(**manifest["config"])).to(device)
     model.load_state_dict(state)
     return model.eval(), manifest
@@ -116,3 +119,61 @@ def train_autoencoder(name: str, *, progress: bool = True, device: torch.device 
     history = train(model, lambda m, batch: m.loss(batch, noise=noise), train_x, val_data=held_out, config=schedule,
                     device=device, progress=progress, desc=name)  # fmt: skip
     return model.eval(), history
+
+
+GAN_RECIPES = {  # name -> (model config, training settings)
+    "gan_ring": (GANConfig(latent=8, hidden=128, pack=2),
+                 GANTrainConfig(steps=12000, batch_size=256, lr=5e-4, final_lr=2e-5, log_every=500)),
+    "gan_fruits": (GANConfig(data="images", latent=64, hidden=128),
+                   GANTrainConfig(steps=3000, batch_size=64, lr=2e-4, log_every=100)),
+}  # fmt: skip
+
+
+def gan_data(name: str) -> torch.Tensor:
+    """The real samples a recipe trains on: 20,000 ring points, or the VAE's 5,000 training fruits."""
+    return ring_of_gaussians(20000, std=0.05, seed=0)[0] if name == "gan_ring" else autoencoder_data("fruits")[0]
+
+
+def train_gan_recipe(
+    name: str, *, progress: bool = True, device: torch.device | str | None = None,
+    on_log: Callable[[int], None] | None = None,
+) -> tuple[Generator, Discriminator, pd.DataFrame]:  # fmt: skip
+    """Train one of GAN_RECIPES from scratch: (generator, discriminator, history)."""
+    if name not in GAN_RECIPES:
+        raise ValueError(f"Unknown model {name!r}; choose from {', '.join(GAN_RECIPES)}.")
+    config, schedule = GAN_RECIPES[name]
+    torch.manual_seed(0)
+    generator, discriminator = Generator(config).to(device), Discriminator(config).to(device)
+    history = train_gan(generator, discriminator, gan_data(name), schedule, progress=progress, on_log=on_log, desc=name)
+    return generator, discriminator, history
+
+
+def load_gan(name: str, device: torch.device | str | None = None) -> tuple[Generator, dict]:
+    """A shipped GAN generator (scripts/train_gans.py): (generator in eval mode, manifest)."""
+    state, manifest = _shipped(name, f"scripts/train_gans.py {name}", device)
+    generator = Generator(GANConfig(**manifest["config"])).to(device)
+    generator.load_state_dict(state)
+    return generator.eval(), manifest
+
+
+def train_fruit_classifier(*, progress: bool = True, device: torch.device | str | None = None
+                           ) -> tuple[FruitClassifier, pd.DataFrame]:  # fmt: skip
+    """The feature network of the book's Fréchet distance: trained on 3,000 fruits of seed 1, checked on seed 0's."""
+    fruits = make_fruits(3000, seed=1)
+    held_out = make_fruits(6000, seed=0)
+    x, y = fruits.to_tensor(), torch.from_numpy(fruits.labels)
+    val = (held_out.to_tensor()[5000:], torch.from_numpy(held_out.labels[5000:]))
+    torch.manual_seed(0)
+    model = FruitClassifier()
+    loss = lambda m, batch: torch.nn.functional.cross_entropy(m(batch[0]), batch[1])  # noqa: E731
+    history = train(model, loss, (x, y), val_data=val, config=TrainConfig(steps=800, batch_size=64, eval_every=200),
+                    device=device, progress=progress, desc="fruit classifier")  # fmt: skip
+    return model.eval(), history
+
+
+def load_fruit_classifier(device: torch.device | str | None = None) -> tuple[FruitClassifier, dict]:
+    """The shipped fruit classifier whose features the Fréchet distance compares: (model, manifest)."""
+    state, manifest = _shipped("fruit_classifier", "scripts/train_gans.py fruit_classifier", device)
+    model = FruitClassifier().to(device)
+    model.load_state_dict(state)
+    return model.eval(), manifest

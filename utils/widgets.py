@@ -68,10 +68,12 @@ def slider_figure(
     label: str = "",
     format_value: Callable[[Any], str] = str,
     active: int = 0,
+    play: bool = False,
 ) -> go.Figure:
     """One plotly figure whose slider steps through ``draw_figure(v)`` for each precomputed v.
 
-    Every figure must have the same traces; only their data and the title change.
+    Every figure must have the same traces; only their data and the title change. With
+    `play`, Play and Pause buttons run through the values as an animation.
     """
     values = list(values)
     if len(values) < 2:
@@ -92,10 +94,17 @@ def slider_figure(
     steps = [{"label": name, "method": "animate", "args": [[name], instant]} for name in names]
     height = fig.layout.height or 450
     fig.update_layout(
-        sliders=[{"active": active, "steps": steps, "pad": {"t": 40},
+        sliders=[{"active": active, "steps": steps, "pad": {"t": 40, "l": 130 if play else 0},
                   "currentvalue": {"prefix": f"{label} = " if label else ""}}],
         height=height + 90, margin_b=(fig.layout.margin.b or 40) + 90,  # room for the slider under the plot
     )  # fmt: skip
+    if play:
+        running = {"mode": "immediate", "fromcurrent": True, "frame": {"duration": 400, "redraw": True},
+                   "transition": {"duration": 0}}  # fmt: skip
+        buttons = [{"label": "Play", "method": "animate", "args": [None, running]},
+                   {"label": "Pause", "method": "animate", "args": [[None], instant]}]  # fmt: skip
+        fig.update_layout(updatemenus=[{"type": "buttons", "direction": "left", "buttons": buttons, "showactive": False,
+                                        "x": 0, "xanchor": "left", "y": 0, "yanchor": "top", "pad": {"t": 55}}])  # fmt: skip
     return fig
 
 
