@@ -68,3 +68,15 @@ def test_fruit_classifier_gives_logits_and_features():
     x = torch.rand(5, 3, 32, 32)
     assert model(x).shape == (5, 3) and model.features(x, batch_size=2).shape == (5, 64)
     assert (model.features(x) >= 0).all()  # after a ReLU
+
+
+def test_one_feature_reduces_to_the_one_dimensional_formula():
+    a = torch.randn(5000, 1, generator=torch.Generator().manual_seed(0)).double()
+    a = (a - a.mean()) / a.std()
+    assert frechet_distance(a, 3 + 2 * a) == pytest.approx(3**2 + (1 - 2) ** 2, rel=1e-9)
+
+
+def test_a_feature_that_never_varies_does_not_break_it():
+    a = np.hstack([_features(width=3), np.zeros((2000, 1))])  # e.g. a ReLU unit that is always off
+    shift = np.array([0.5, 0.0, -1.0, 0.0])
+    assert frechet_distance(a, a + shift) == pytest.approx(1.25, rel=1e-6)

@@ -19,7 +19,6 @@ import math
 
 import numpy as np
 import torch
-from scipy import linalg
 
 
 def ring_centres(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
@@ -62,13 +61,19 @@ def frechet_distance(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray)
     if min(len(a), len(b)) < 2:
         raise ValueError("Each set needs at least two feature vectors to estimate a covariance.")
     mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root = linalg.sqrtm(cov_a @ cov_b)
-    if not np.isfinite(root).all():  # nearly singular product: nudge both covariances
-        eye = np.eye(len(cov_a)) * 1e-6
-        root = linalg.sqrtm((cov_a + eye) @ (cov_b + eye))
-    distance = ((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root.real)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    # Tr((S_a S_b)^(1/2)) = Tr((R S_b R)^(1/2)) with R = S_a^(1/2): a symmetric matrix, so eigenvalues are safe
+    # even when a feature never varies (a singular covariance).
+    root_a = _psd_sqrt(cov_a)
+    trace_root = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
+    distance = ((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root
     return float(max(distance, 0.0))
+
+
+def _psd_sqrt(m: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a symmetric positive semi-definite matrix."""
+    values, vectors = np.linalg.eigh(m)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
 class FruitClassifier(torch.nn.Module):

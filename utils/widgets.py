@@ -103,8 +103,9 @@ def slider_figure(
                    "transition": {"duration": 0}}  # fmt: skip
         buttons = [{"label": "Play", "method": "animate", "args": [None, running]},
                    {"label": "Pause", "method": "animate", "args": [[None], instant]}]  # fmt: skip
-        fig.update_layout(updatemenus=[{"type": "buttons", "direction": "left", "buttons": buttons, "showactive": False,
-                                        "x": 0, "xanchor": "left", "y": 0, "yanchor": "top", "pad": {"t": 55}}])  # fmt: skip
+        menu = {"type": "buttons", "direction": "left", "buttons": buttons, "showactive": False,
+                "x": 0, "xanchor": "left", "y": 0, "yanchor": "top", "pad": {"t": 55}}  # fmt: skip
+        fig.update_layout(updatemenus=[menu])
     return fig
 
 
