@@ -94,7 +94,7 @@ def slider_figure(
     steps = [{"label": name, "method": "animate", "args": [[name], instant]} for name in names]
     height = fig.layout.height or 450
     fig.update_layout(
-        sliders=[{"active": active, "steps": steps, "pad": {"t": 40, "l": 130 if play else 0},
+        sliders=[{"active": active, "steps": steps, "pad": {"t": 40, "l": 130} if play else {"t": 40},
                   "currentvalue": {"prefix": f"{label} = " if label else ""}}],
         height=height + 90, margin_b=(fig.layout.margin.b or 40) + 90,  # room for the slider under the plot
     )  # fmt: skip
