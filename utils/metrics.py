@@ -55,7 +55,7 @@ def mode_coverage(
 
 def frechet_distance(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two sets of feature vectors (N, F) and (M, F)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = (np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64) for x in (a, b))
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"Expected two sets of feature vectors of equal width, got {a.shape} and {b.shape}.")
     if min(len(a), len(b)) < 2:
