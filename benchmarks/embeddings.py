@@ -13,16 +13,11 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
-from pathlib import Path
 
-# benchmarks/tokenizers.py would shadow the `tokenizers` package sentence-transformers needs: look here last.
-HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
+from _common import limit_threads, machine, parser, report  # also moves this folder last on sys.path
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-from _common import limit_threads, machine, parser, report  # noqa: E402
 
 
 def sentences(n: int = 1000) -> list[str]:

@@ -12,17 +12,13 @@ hf_encode_mb_per_s, hf_tokens_per_byte, corpus_bytes, vocab_size, machine.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ["RAYON_NUM_THREADS"] = "1"  # Hugging Face tokenizers: one core, like ours
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
-# This file's name would shadow the `tokenizers` package: look in this folder last.
-HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
-from _common import limit_threads, machine, parser, report  # noqa: E402
+from _common import limit_threads, machine, parser, report  # noqa: E402  (also moves this folder last on sys.path)
 
 
 def timed(fn):
