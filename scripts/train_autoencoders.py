@@ -9,24 +9,16 @@ recipes are `utils.pretrained.AUTOENCODER_RECIPES`; the manifests record them.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import asdict
 
-import torch
+from _names import chosen_names
 
 from utils.checkpoints import save_checkpoint
 from utils.pretrained import AUTOENCODER_RECIPES, CHECKPOINTS, autoencoder_schedule, train_autoencoder
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", help=f"any of {', '.join(AUTOENCODER_RECIPES)} (default: all)")
-    args = parser.parse_args()
-    unknown = set(args.names) - set(AUTOENCODER_RECIPES)
-    if unknown:
-        parser.error(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(AUTOENCODER_RECIPES)}")
-    torch.set_num_threads(2)
-    for name in args.names or AUTOENCODER_RECIPES:
+    for name in chosen_names(__doc__, list(AUTOENCODER_RECIPES)):
         data, config, noise, steps = AUTOENCODER_RECIPES[name]
         model, history = train_autoencoder(name)
         metadata = {"data": data, "noise": noise, "train_config": asdict(autoencoder_schedule(steps)),

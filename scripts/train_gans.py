@@ -10,10 +10,9 @@ Only the generators are saved: the chapter needs them to sample.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import asdict
 
-import torch
+from _names import chosen_names
 
 from utils.checkpoints import save_checkpoint
 from utils.pretrained import CHECKPOINTS, GAN_RECIPES, train_fruit_classifier, train_gan_recipe
@@ -22,14 +21,7 @@ NAMES = ["fruit_classifier", *GAN_RECIPES]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", help=f"any of {', '.join(NAMES)} (default: all)")
-    args = parser.parse_args()
-    unknown = set(args.names) - set(NAMES)
-    if unknown:
-        parser.error(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(NAMES)}")
-    torch.set_num_threads(2)
-    for name in args.names or NAMES:
+    for name in chosen_names(__doc__, NAMES):
         script = f"python scripts/train_gans.py {name}"
         if name == "fruit_classifier":
             model, history = train_fruit_classifier()
