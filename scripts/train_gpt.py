@@ -1,9 +1,9 @@
 """Train the book's character-level GPT on the book's corpus and save it to assets/checkpoints.
 
-    python scripts/train_gpt.py [--iters 3000] [--preset baby] [--batch-size 16]
+    python scripts/train_gpt.py [--iters 3000] [--preset book] [--batch-size 8]
 
-Chapters 8 and 11 load the result. On a laptop CPU with 2 threads the default run takes
-about two minutes; a progress bar shows the loss. The recipe is `utils.pretrained.gpt_recipe`.
+Chapters 3, 8 and 11 load the result. On a laptop CPU with 2 threads the default run takes
+about seven minutes; a progress bar shows the loss. The recipe is `utils.pretrained.gpt_recipe`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from utils.pretrained import CHECKPOINTS, gpt_recipe, train_gpt_chars
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iters", type=int, default=3000)
-    parser.add_argument("--preset", choices=["tiny", "baby", "small"], default="baby")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--preset", choices=["tiny", "baby", "book", "small"], default="book")
+    parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

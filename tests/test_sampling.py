@@ -15,6 +15,7 @@ from utils.sampling import (
     min_p_filter,
     repetition_penalty,
     sample,
+    step_seconds,
     top_k_filter,
     top_p_filter,
 )
@@ -158,3 +159,13 @@ def test_generate_bad_input(gpt):
         next(generate(gpt, torch.tensor([[1]]), 100_000))
     with pytest.raises(ValueError, match="0..12"):
         next(generate(gpt, torch.tensor([[99]]), 3))
+
+
+def test_step_seconds_times_both_ways_and_leaves_no_trace(gpt):
+    state = {k: v.clone() for k, v in gpt.state_dict().items()}
+    without, with_cache = step_seconds(gpt, 16, repeats=5)
+    assert 0 < without < 1 and 0 < with_cache < 1
+    assert all(torch.equal(v, gpt.state_dict()[k]) for k, v in state.items())
+    for bad in (1, 17, 2.5):
+        with pytest.raises(ValueError, match="from 2 to the model's context"):
+            step_seconds(gpt, bad)

@@ -50,6 +50,11 @@ class GPTConfig:
         return cls(vocab_size, block_size=64, n_layer=4, n_head=4, n_embd=128)
 
     @classmethod
+    def book(cls, vocab_size: int) -> GPTConfig:
+        """The book's shipped GPT: the baby GPT's layers, heads and width, reading 256 characters."""
+        return cls(vocab_size, block_size=256, n_layer=4, n_head=4, n_embd=128)
+
+    @classmethod
     def small(cls, vocab_size: int) -> GPTConfig:
         """A few minutes on a laptop: 6 layers, 6 heads, 192 wide, context 128."""
         return cls(vocab_size, block_size=128, n_layer=6, n_head=6, n_embd=192, dropout=0.1)

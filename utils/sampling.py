@@ -9,11 +9,14 @@ repetition penalty of Keskar et al. (2019).
 
 `generate` streams tokens from a model with any combination of these, greedy or
 sampled, with or without the model's key-value cache; `beam_search` keeps the `width`
-most likely partial sequences instead of one.
+most likely partial sequences instead of one; `step_seconds` times one step with and
+without the cache.
 """
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -165,6 +168,45 @@ def generate(
             nxt = strategy.pick(logits[:, -1], tokens, generator)  # (B,)
             tokens = torch.cat([tokens, nxt[:, None]], dim=1)
             yield nxt
+
+
+def step_seconds(model: torch.nn.Module, length: int, *, repeats: int = 30, seed: int = 0) -> tuple[float, float]:
+    """Median seconds of one generation step with `length` tokens of context: (without, with the KV cache).
+
+    Without the cache the model reads all `length` tokens; with it, only the newest one,
+    after the others have been cached. The two are timed in alternation, so that a busy
+    moment of the machine slows both alike. The token ids are random: speed does not
+    depend on them.
+    """
+    block = model.config.block_size
+    if isinstance(length, bool) or not isinstance(length, int) or not 2 <= length <= block:
+        raise ValueError(f"length must be a whole number from 2 to the model's context ({block}), got {length!r}.")
+    device = next(model.parameters()).device
+    ids = torch.randint(0, model.config.vocab_size, (1, length), generator=torch.Generator().manual_seed(seed))
+    ids = ids.to(device)
+
+    def timed(step) -> float:
+        start = time.perf_counter()
+        step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return time.perf_counter() - start
+
+    with torch.inference_mode():
+        cache = model.new_cache()
+        model(ids[:, :-1], cache=cache)
+
+        def cached() -> None:
+            for layer in cache:  # forget the newest position again, so every call sees the same context
+                layer.crop(length - 1)
+            model(ids[:, -1:], cache=cache)
+
+        def uncached() -> None:
+            model(ids)
+
+        cached(), uncached()  # warm up
+        pairs = [(timed(uncached), timed(cached)) for _ in range(repeats)]
+    return statistics.median(u for u, _ in pairs), statistics.median(c for _, c in pairs)
 
 
 def beam_search(model: torch.nn.Module, prompt: torch.Tensor, max_new_tokens: int, width: int = 4) -> torch.Tensor:
