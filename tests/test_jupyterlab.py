@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from test_site import CHROMIUM, CHROMIUM_FLAGS, ROOT, SHOTS
+from test_site import ROOT, SHOTS
 
 pytestmark = pytest.mark.browser
 CHAPTER = ROOT / "chapters" / "11_decoding.ipynb"
@@ -79,16 +79,6 @@ def lab(tmp_path_factory):
         server.terminate()
         server.wait(timeout=30)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _title(panel) -> str:
