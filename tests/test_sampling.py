@@ -169,3 +169,5 @@ def test_step_seconds_times_both_ways_and_leaves_no_trace(gpt):
     for bad in (1, 17, 2.5):
         with pytest.raises(ValueError, match="from 2 to the model's context"):
             step_seconds(gpt, bad)
+    with pytest.raises(ValueError, match="repeats must be"):
+        step_seconds(gpt, 8, repeats=0)

@@ -181,6 +181,8 @@ def step_seconds(model: torch.nn.Module, length: int, *, repeats: int = 30, seed
     block = model.config.block_size
     if isinstance(length, bool) or not isinstance(length, int) or not 2 <= length <= block:
         raise ValueError(f"length must be a whole number from 2 to the model's context ({block}), got {length!r}.")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a whole number of at least 1, got {repeats!r}.")
     device = next(model.parameters()).device
     ids = torch.randint(0, model.config.vocab_size, (1, length), generator=torch.Generator().manual_seed(seed))
     ids = ids.to(device)
@@ -204,7 +206,8 @@ def step_seconds(model: torch.nn.Module, length: int, *, repeats: int = 30, seed
         def uncached() -> None:
             model(ids)
 
-        cached(), uncached()  # warm up
+        cached()  # warm up both
+        uncached()
         pairs = [(timed(uncached), timed(cached)) for _ in range(repeats)]
     return statistics.median(u for u, _ in pairs), statistics.median(c for _, c in pairs)
 
