@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# The CPU build of torch: a configured package index may already serve it; otherwise PyTorch's CPU index does.
+# (Plain `torch` from PyPI is a multi-GB CUDA build.) It satisfies the `torch==` pin in requirements.txt.
+TORCH     := torch==2.13.0+cpu
+TORCH_CPU := https://download.pytorch.org/whl/cpu
 NBVAL  := --nbval chapters --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 .PHONY: install book build serve lab test unit notebooks browser lint sync vendor benchmarks clean
@@ -13,6 +17,8 @@ install: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet --index-url $(TORCH_CPU) "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
@@ -38,6 +44,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check utils tests benchmarks scripts book/_ext conftest.py
+	$(BIN)/ruff format --check utils tests benchmarks scripts book/_ext conftest.py
 
 unit: install
 	$(BIN)/python -m pytest tests -m "not browser"

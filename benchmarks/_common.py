@@ -6,13 +6,7 @@ import argparse
 import json
 import os
 import platform
-import sys
 from pathlib import Path
-
-# benchmarks/tokenizers.py would shadow the `tokenizers` package (which sentence-transformers
-# needs too): once this module is found, look in this folder last.
-HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
 
 def limit_threads(n: int) -> None:

@@ -35,7 +35,8 @@ def main() -> None:
     import torch
 
     from utils.decoding_views import next_token_figure
-    from utils.pretrained import load_gpt
+    from utils.pretrained import load_or_train
+    from utils.recipes import chapter_tokenizer
     from utils.sampling import (
         Strategy,
         apply_temperature,
@@ -48,7 +49,7 @@ def main() -> None:
         top_p_filter,
     )
 
-    model, tokenizer, _ = load_gpt()
+    model, tokenizer = load_or_train("gpt_chars").model, chapter_tokenizer()
     prompt = torch.tensor([tokenizer.encode("The function returns")])
     with torch.no_grad():
         logits = model(prompt)[0][0, -1]

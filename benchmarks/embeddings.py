@@ -15,7 +15,7 @@ import os
 import random
 import time
 
-from _common import limit_threads, machine, parser, report  # also moves this folder last on sys.path
+from _common import limit_threads, machine, parser, report
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -57,7 +57,7 @@ def main() -> None:
     try:
         from sentence_transformers import SentenceTransformer
 
-        from utils.tokenizers import minilm_path
+        from utils.minilm import minilm_path
     except ImportError:
         SentenceTransformer = None
     if SentenceTransformer is not None:

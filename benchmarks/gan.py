@@ -2,7 +2,7 @@
 
     python benchmarks/gan.py --json out.json [--skip-fruit]
 
-Trains `utils.pretrained.GAN_RECIPES` from scratch: "gan_ring" (PacGAN pairs, 12,000 steps)
+Trains the recipes of `utils.recipes` from scratch: "gan_ring" (PacGAN pairs, 12,000 steps)
 and "gan_fruits" (DCGAN, 3,000 steps). Targets: 8 of 8 modes, at least 80% high-quality
 samples, 2D training within 60 s, fruit training within 5 minutes. Fréchet distances use the
 shipped fruit classifier's features: 1,000 samples against the 1,000 held-out fruits, for the
@@ -24,9 +24,10 @@ def main() -> None:
     import torch
 
     from utils.metrics import frechet_distance, mode_coverage, ring_centres
-    from utils.pretrained import autoencoder_data, load_autoencoder, load_fruit_classifier, train_gan_recipe
+    from utils.pretrained import load_or_train
+    from utils.recipes import autoencoder_data, train_recipe
 
-    ring, _, ring_history = train_gan_recipe("gan_ring", progress=False)
+    ring, ring_history = train_recipe("gan_ring", progress=False)
     quality = mode_coverage(ring.sample(2500, torch.Generator().manual_seed(2)), ring_centres(), std=0.05)
     results = {"modes_covered": quality["modes_covered"], "high_quality_rate": round(quality["high_quality_rate"], 4),
                "train_seconds_2d": round(float(ring_history["seconds"].iloc[-1]), 1)}  # fmt: skip
@@ -35,14 +36,20 @@ def main() -> None:
             ("2D ring: training seconds", f"{results['train_seconds_2d']} (target <= 60)")]  # fmt: skip
 
     if not args.skip_fruit:
-        fruits, _, fruit_history = train_gan_recipe("gan_fruits", progress=False)
-        classifier, _ = load_fruit_classifier()
-        vae, _ = load_autoencoder("fruit_vae")
+        fruits, fruit_history = train_recipe("gan_fruits", progress=False)
+        classifier = load_or_train("fruit_classifier").model
+        vae = load_or_train("fruit_vae").model
         train_x, held_out = autoencoder_data("fruits")
         reference = classifier.features(held_out)
         g = torch.Generator().manual_seed(0)
-        fd = {name: frechet_distance(classifier.features(images), reference) for name, images in
-              [("real", train_x[:1000]), ("vae", vae.sample(1000, generator=g)), ("gan", fruits.sample(1000, g))]}
+        fd = {
+            name: frechet_distance(classifier.features(images), reference)
+            for name, images in [
+                ("real", train_x[:1000]),
+                ("vae", vae.sample(1000, generator=g)),
+                ("gan", fruits.sample(1000, g)),
+            ]
+        }
         results.update({f"fruit_fd_{name}": round(value, 3) for name, value in fd.items()})
         results["train_seconds_fruit"] = round(float(fruit_history["seconds"].iloc[-1]), 1)
         rows += [("fruit Fréchet distance: GAN / VAE / real", f"{fd['gan']:.2f} / {fd['vae']:.2f} / {fd['real']:.2f}"),

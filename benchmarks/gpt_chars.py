@@ -92,11 +92,14 @@ def main() -> None:
         "ngram_val_loss": ngram, "params": params, "iters": args.iters, "preset": args.preset, "seed": args.seed,
         "corpus_bytes": len(text.encode()), "machine": {**machine(), "threads": args.threads},
     }  # fmt: skip
-    rows = [("GPT val loss", f"{val:.4f} ({args.preset}, {params:,} parameters, {args.iters} iterations)"),
-            ("same, 20-batch estimates (20 draws)", f"{min(quick):.4f} to {max(quick):.4f}"),
-            ("n-gram val loss (3, 4, 5)", ", ".join(f"{ngram[n]:.4f}" for n in ngram)),
-            ("train seconds", f"{seconds:.1f}"), ("tokens per second", f"{tokens / seconds:,.0f}"),
-            ("GFLOP/s (6N + 12LCT per token)", f"{gflops:.2f} = {gflops / peak:.1%} of {peak:.1f} (matmul peak)")]
+    rows = [
+        ("GPT val loss", f"{val:.4f} ({args.preset}, {params:,} parameters, {args.iters} iterations)"),
+        ("same, 20-batch estimates (20 draws)", f"{min(quick):.4f} to {max(quick):.4f}"),
+        ("n-gram val loss (3, 4, 5)", ", ".join(f"{ngram[n]:.4f}" for n in ngram)),
+        ("train seconds", f"{seconds:.1f}"),
+        ("tokens per second", f"{tokens / seconds:,.0f}"),
+        ("GFLOP/s (6N + 12LCT per token)", f"{gflops:.2f} = {gflops / peak:.1%} of {peak:.1f} (matmul peak)"),
+    ]
     report(rows, results, args.json)
 
 

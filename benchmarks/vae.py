@@ -3,7 +3,7 @@
     python benchmarks/vae.py --json out.json
 
 Trains the fruit VAE and the digits VAE with the book's recipes
-(`utils.pretrained.train_autoencoder`, including its periodic held-out evaluation) on
+(`utils.recipes.train_recipe`, including the periodic held-out evaluation) on
 2 threads, then reports on held-out data.
 JSON keys: neg_elbo_fruits, neg_elbo_digits (nats per image, mean of 10 ELBO draws),
 train_seconds ({fruits, digits}; target <= 60 s each), anomaly_auc (per anomaly kind,
@@ -30,14 +30,14 @@ def main() -> None:
     from utils.autoencoders import reconstruction_error
     from utils.fruits import make_anomalies
     from utils.plots import image_trace
-    from utils.pretrained import autoencoder_data, train_autoencoder
+    from utils.recipes import autoencoder_data, train_recipe
 
     results: dict = {"train_seconds": {}, "machine": {**machine(), "threads": 2}}
     models = {}
     for data, name in (("fruits", "fruit_vae"), ("digits", "digits_vae")):
         _, held_out = autoencoder_data(data)
         start = time.perf_counter()
-        model, _ = train_autoencoder(name, progress=False)
+        model, _ = train_recipe(name, progress=False)
         results["train_seconds"][data] = round(time.perf_counter() - start, 1)
         model.eval()
         g = torch.Generator().manual_seed(0)

@@ -99,3 +99,60 @@ def test_kv_cache_fills_one_buffer_in_place_and_crops():
         cache.crop(3)
     with pytest.raises(ValueError, match="capacity"):
         KVCache(0)
+
+
+def test_a_query_that_may_see_no_key_is_refused_instead_of_giving_nan():
+    q = k = v = _rand(1, 3, 4)
+    blocked = torch.ones(3, 3, dtype=torch.bool)
+    blocked[1] = False  # query 1 may look nowhere: softmax of all -inf would be NaN
+    with pytest.raises(ValueError, match="blocks every key for some query"):
+        scaled_dot_product_attention(q, k, v, blocked)
+    with pytest.raises(ValueError, match="does not fit attention scores of shape"):
+        scaled_dot_product_attention(q, k, v, torch.ones(3, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="mask must hold True/False"):
+        scaled_dot_product_attention(q, k, v, torch.ones(3, 3))
+    with pytest.raises(ValueError, match="all padding"):
+        padding_mask(torch.tensor([[1, 1], [0, 0]]))
+    with pytest.raises(ValueError, match="only 1 .* and 0"):
+        padding_mask(torch.tensor([[1, 2]]))
+    attention = MultiHeadAttention(4, 2)
+    pad = padding_mask(torch.tensor([[1, 0, 0]]))  # with a causal mask, query 0 still sees key 0
+    assert not torch.isnan(attention(_rand(1, 3, 4), mask=pad, causal=True)).any()
+    with pytest.raises(ValueError, match="blocks every key"):
+        attention(_rand(1, 3, 4), mask=padding_mask(torch.tensor([[0, 1, 1]])), causal=True)
+
+
+NAN_QUERIES = torch.full((2, 3), float("nan"))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: scaled_dot_product_attention(_rand(2, 3), _rand(4, 3), _rand(5, 3)), "Shapes do not fit"),
+    (lambda: scaled_dot_product_attention(_rand(2, 3), _rand(4, 2), _rand(4, 3)), "Shapes do not fit"),
+    (lambda: scaled_dot_product_attention(_rand(2, 2, 3), _rand(3, 4, 3), _rand(3, 4, 3)), "Shapes do not fit"),
+    (lambda: scaled_dot_product_attention(NAN_QUERIES, _rand(4, 3), _rand(4, 3)), "q contains NaN"),
+    (lambda: MultiHeadAttention(8, 2)(_rand(2, 3, 6)), r"x must have shape \(any, any, 8\)"),
+    (lambda: MultiHeadAttention(8, 2)(_rand(3, 8)), r"x must have shape \(any, any, 8\)"),
+    (lambda: MultiHeadAttention(8, 2, context_dim=5)(_rand(1, 3, 8)), "give a context of width 5"),
+    (lambda: MultiHeadAttention(8, 2)(_rand(1, 3, 8), _rand(2, 4, 8)), r"context must have shape \(1, any, 8\)"),
+    (lambda: MultiHeadAttention(8, 0), "n_heads must be at least 1"),
+    (lambda: causal_mask(4, keys=3), "keys must be at least 4"),
+])  # fmt: skip
+def test_shapes_that_do_not_fit(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_kv_cache_refuses_keys_that_do_not_fit():
+    cache = KVCache(5)
+    cache.extend(torch.randn(1, 2, 2, 4), torch.randn(1, 2, 2, 4))
+    with pytest.raises(ValueError, match="head size"):
+        cache.extend(torch.randn(1, 2, 1, 3), torch.randn(1, 2, 1, 3))
+    with pytest.raises(ValueError, match=r"v must have shape \(1, 2, 1, 4\)"):
+        cache.extend(torch.randn(1, 2, 1, 4), torch.randn(1, 2, 2, 4))
+    with pytest.raises(ValueError, match="k must have 4 dimensions"):
+        cache.extend(torch.randn(2, 1, 4), torch.randn(2, 1, 4))
+    with pytest.raises(ValueError, match="k contains NaN"):
+        cache.extend(torch.full((1, 2, 1, 4), float("nan")), torch.randn(1, 2, 1, 4))
+    with pytest.raises(ValueError, match="Can crop to 0..2 positions"):
+        cache.crop(1.5)
+    assert cache.length == 2

@@ -79,3 +79,64 @@ def test_shapes_and_learning(conv, variational, fruit_tensors):
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def _nan_images(size=16):
+    x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(0))
+    x[1, 2, 3, 4] = float("nan")
+    return x
+
+
+_AE = Autoencoder(AutoencoderConfig(image_size=16, latent=4, hidden=8))
+_VAE = Autoencoder(AutoencoderConfig(image_size=16, latent=4, hidden=8, conv=False, variational=True))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: _AE.encode(_nan_images()), lambda: _AE(_nan_images()), lambda: _AE.loss(_nan_images()),
+    lambda: _VAE.elbo_terms(_nan_images()), lambda: _VAE.importance_weighted_bound(_nan_images(), k=3),
+    lambda: reconstruction_error(_AE, _nan_images()), lambda: _VAE.elbo_terms(torch.rand(2, 3, 16, 16),
+                                                                               target=_nan_images()),
+])  # fmt: skip
+def test_nan_pixels_are_refused_by_every_entry_point(call):
+    with pytest.raises(ValueError, match="contains NaN"):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: _AE.encode(torch.rand(2, 16, 16, 3)), r"It looks like \(batch, H, W, C\)"),
+    (lambda: _AE.encode(torch.rand(2, 1, 16, 16)), r"\(batch, 3, 16, 16\), got \(2, 1, 16, 16\)"),
+    (lambda: _AE.encode(torch.rand(3, 16, 16)), "must have 4 dimensions"),
+    (lambda: _AE.encode(torch.full((1, 3, 16, 16), float("inf"))), r"\[0, 1\], got values from inf"),
+    (lambda: _AE.encode(torch.zeros(0, 3, 16, 16)), "is empty"),
+    (lambda: _AE.decode(torch.full((2, 4), float("nan"))), "z contains NaN"),
+    (lambda: _AE.decode(torch.zeros(4)), r"z must have shape \(batch, 4\)"),
+    (lambda: _AE.sample(-1), "must be at least 1, got -1"),
+    (lambda: _AE.sample(0), "must be at least 1, got 0"),
+    (lambda: _AE.loss(torch.rand(2, 3, 16, 16), noise=float("nan")), "noise must be a finite number"),
+    (lambda: _AE.loss(torch.rand(2, 3, 16, 16), noise=-0.1), r"noise must be in \[0, inf\]"),
+    (lambda: _AE.importance_weighted_bound(torch.rand(2, 3, 16, 16)), "Only a VAE"),
+    (lambda: _VAE.importance_weighted_bound(torch.rand(2, 3, 16, 16), k=0), "k .* must be at least 1"),
+    (lambda: _VAE.elbo_terms(torch.rand(2, 3, 16, 16), target=torch.rand(3, 3, 16, 16)), "target must have the shape"),
+    (lambda: reconstruction_error(_AE, torch.rand(2, 3, 16, 16), batch_size=0), "batch_size must be at least 1"),
+    (lambda: kl_gaussian(torch.zeros(2, 3), torch.zeros(2, 4)), r"same shape, got \(2, 3\) and \(2, 4\)"),
+    (lambda: kl_gaussian(torch.tensor([[float("nan")]]), torch.zeros(1, 1)), "mu contains NaN"),
+    (lambda: reparameterize(torch.zeros(2, 3), torch.zeros(3)), "same shape"),
+    (lambda: reparameterize(torch.zeros(2, 3), torch.full((2, 3), float("inf"))), "logvar contains infinite"),
+    (lambda: AutoencoderConfig(beta=float("inf")), "beta must be 0 or more"),
+    (lambda: AutoencoderConfig(hidden=1), "hidden of at least 2"),
+])  # fmt: skip
+def test_bad_tensors_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_config_that_is_not_a_config_is_a_type_error():
+    with pytest.raises(TypeError, match="config must be an AutoencoderConfig, got dict"):
+        Autoencoder({"latent": 4})
+    with pytest.raises(TypeError, match="model must be an Autoencoder"):
+        reconstruction_error(None, torch.rand(1, 3, 16, 16))
+
+
+def test_float64_images_give_the_float32_answer():
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(_AE(x.double()), _AE(x)) and _AE(x.double()).dtype == torch.float32

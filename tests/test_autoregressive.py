@@ -29,3 +29,22 @@ def test_forecast_by_hand_and_shapes():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: fit_ar(np.array([1.0, np.nan] * 10), 2), "series contains NaN"),
+    (lambda: fit_ar(np.zeros(7), 2), "too short"),
+    (lambda: fit_ar(np.array([]), 1), "series is empty"),
+    (lambda: simulate_ar(ARModel(0.0, np.array([0.5]), 1.0), np.ones(3), -1), "steps must be at least 0"),
+    (lambda: simulate_ar(ARModel(0.0, np.array([0.5]), 1.0), np.array([1.0, np.inf]), 3), "history contains NaN"),
+    (lambda: simulate_ar(ARModel(0.0, np.array([0.5]), 1.0), np.ones(3), 3, paths=0), "paths must be at least 1"),
+    (lambda: ARModel(0.0, np.array([np.nan]), 1.0), "coefficients contains NaN"),
+    (lambda: ARModel(0.0, np.array([0.5]), -1.0), r"noise_std must be in \[0, inf\]"),
+])  # fmt: skip
+def test_bad_series_and_settings(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_zero_steps_give_an_empty_forecast():
+    assert simulate_ar(ARModel(1.0, np.array([0.5]), 0.1), np.ones(2), 0, paths=3).shape == (3, 0)

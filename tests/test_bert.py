@@ -6,9 +6,9 @@ import random
 import pytest
 import torch
 
-from utils.bert import SentenceEncoder
+from utils.bert import BertConfig, SentenceEncoder
 from utils.corpus import load_corpus
-from utils.tokenizers import minilm_path
+from utils.minilm import minilm_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -70,3 +70,30 @@ def test_bad_input(encoder):
         encoder.batch("a string, not a list")
     with pytest.raises(ValueError, match="at most 512"):
         encoder.model(torch.zeros(1, 513, dtype=torch.long), torch.ones(1, 513, dtype=torch.long))
+
+
+def test_bad_ids_and_masks_are_named(encoder):
+    ids, mask = encoder.batch(["The cat sat.", "A dog"])
+    with pytest.raises(ValueError, match="token id 30522, outside the vocabulary \\(ids run from 0 to 30521\\)"):
+        encoder.model(torch.full_like(ids, 30522), mask)
+    with pytest.raises(ValueError, match="ids must hold whole numbers"):
+        encoder.model(ids.float(), mask)
+    with pytest.raises(ValueError, match="attention_mask must have shape"):
+        encoder.model(ids, mask[:, :-1])
+    padding_only = mask.clone()
+    padding_only[1] = 0  # mean pooling over no tokens would divide by zero
+    with pytest.raises(ValueError, match="Row 1 of attention_mask is all 0"):
+        encoder.model(ids, padding_only)
+    with pytest.raises(ValueError, match="is empty"):
+        encoder.model(ids[:, :0], mask[:, :0])
+    with pytest.raises(ValueError, match="batch_size must be"):
+        encoder.encode(["a"], batch_size=0)
+
+
+def test_bad_settings_fail_before_loading():
+    with pytest.raises(ValueError, match="max_length must be at least 2"):
+        SentenceEncoder(max_length=1)
+    with pytest.raises(ValueError, match="device must name a torch device"):
+        SentenceEncoder(device="gpu please")
+    with pytest.raises(ValueError, match="divisible by heads"):
+        BertConfig(hidden=10, heads=3)

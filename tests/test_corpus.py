@@ -1,8 +1,7 @@
 """The book's corpus is deterministic, on a fixed alphabet, cached, and splits cleanly."""
 
-from pathlib import Path
-
 import pytest
+import torch
 
 from utils.corpus import (
     CHARSET,
@@ -13,9 +12,8 @@ from utils.corpus import (
     prose_paragraphs,
     to_charset,
     train_val_split,
+    window_batches,
 )
-
-SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
 
 
 def test_corpus_is_deterministic_english_on_the_fixed_alphabet():
@@ -48,10 +46,12 @@ def test_prose_filter_and_charset_mapping():
     assert to_charset("Café  «naïve» 東京 — ok") == "Cafe naive ok"
 
 
-@pytest.mark.skipif(not SHAKESPEARE.exists(), reason="needs ../shared/data/tinyshakespeare.txt")
-def test_tiny_shakespeare_from_a_local_file():
-    text = load_tiny_shakespeare(path=SHAKESPEARE)
-    assert text.startswith("First Citizen:") and len(text) > 1_000_000
+def test_tiny_shakespeare_from_a_local_file(tmp_path):
+    path = tmp_path / "tinyshakespeare.txt"
+    lines = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak. ¶\n"
+    path.write_text(lines, encoding="utf-8")
+    assert load_tiny_shakespeare(path=path) == lines  # read as UTF-8, unchanged
+    assert load_tiny_shakespeare(path=str(path)) == lines
 
 
 def test_tiny_shakespeare_falls_back_offline_with_a_message():
@@ -70,3 +70,19 @@ def test_train_val_split():
         train_val_split("abc", 1.0)
     with pytest.raises(ValueError, match="at least two"):
         train_val_split("a")
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="timeout must be in"):
+        load_tiny_shakespeare(path="unused.txt", timeout=0)
+    with pytest.raises(TypeError, match="doc must be a string"):
+        prose_paragraphs(None)
+    ids = torch.arange(20)
+    with pytest.raises(ValueError, match="ids must hold whole numbers"):
+        window_batches(ids.float(), 4, 2)
+    with pytest.raises(ValueError, match="token id -1"):
+        window_batches(ids - 1, 4, 2)
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        window_batches(ids, 4, 0)
+    x, y = window_batches(ids, 4, 3)(torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (3, 4) and torch.equal(x + 1, y)

@@ -100,3 +100,20 @@ def test_minilm_token_embeddings_are_the_real_ones():
     assert "queen" in [w for w, _ in emb.nearest("king", 3)]
     assert emb.similarity("dog", "puppy") > emb.similarity("dog", "banana") + 0.3
     assert emb.analogy("man", "king", "woman") == ["queen"]
+
+
+def test_lookups_name_the_unknown_word_and_bound_k():
+    emb = Embeddings(torch.eye(3), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="'pear' is not in the vocabulary"):
+        emb.nearest("pear")
+    with pytest.raises(ValueError, match="'pear' is not in the vocabulary"):
+        emb.analogy("a", "pear", "c")
+    with pytest.raises(ValueError, match="k must be at least 1 and at most 2"):
+        emb.nearest("a", k=3)  # the query word itself is never among its neighbours
+    assert [w for w, _ in emb.nearest("a", k=1, exclude="b")] == ["c"]  # one word, not its letters
+    with pytest.raises(ValueError, match="query contains NaN"):
+        emb.nearest(torch.tensor([float("nan"), 0.0, 0.0]))
+    with pytest.raises(ValueError, match="appears twice"):
+        Embeddings(torch.eye(2), ["a", "a"])
+    with pytest.raises(ValueError, match="token id 7"):
+        SkipGram(SkipGramConfig(vocab_size=5, dim=2)).loss((torch.tensor([7]), torch.tensor([0]), torch.tensor([[0]])))

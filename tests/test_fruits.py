@@ -4,7 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils.fruits import ANOMALY_KINDS, ATTRIBUTES, KINDS, make_anomalies, make_fruits, render, sample_attributes
+from utils.fruits import (
+    ANOMALY_KINDS,
+    ATTRIBUTES,
+    KINDS,
+    FruitSet,
+    make_anomalies,
+    make_fruits,
+    render,
+    sample_attributes,
+)
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +114,43 @@ def test_bad_arguments_raise_clear_errors(call, message):
 def test_zero_fruits_is_an_empty_set():
     empty = make_fruits(0)
     assert empty.images.shape == (0, 32, 32, 3) and len(empty) == 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: make_fruits(0.0), "whole number"),
+    (lambda: make_fruits(3, seed=-1), "seed must be at least 0, got -1"),
+    (lambda: make_fruits(3, seed=1.5), "seed must be a whole number"),
+    (lambda: make_fruits(3, kinds="apple"), "got the single string 'apple'"),
+    (lambda: make_fruits(3, size=-32), "at least 16"),
+    (lambda: make_anomalies(-2), "at least 0, got -2"),
+    (lambda: make_anomalies(3, seed=-1), "seed must be at least 0"),
+    (lambda: make_anomalies(3, kinds=["purple_pear"]), "Unknown fruit kind 'purple_pear'"),
+    (lambda: sample_attributes("pear", 3, np.random.default_rng(0)), "Unknown fruit kind 'pear'"),
+    (lambda: sample_attributes("apple", -1, np.random.default_rng(0)), "at least 0"),
+    (lambda: render({"hue": [0.0, float("nan")]}), "'hue' contains NaN"),
+    (lambda: render({"width": [[0.4, 0.5]]}), "one number per fruit"),
+    (lambda: render({"width": ["wide"]}), "'width' must hold numbers"),
+    (lambda: render({"squareness": [1000.0]}), "too extreme to draw"),
+    (lambda: render({"width": [0.4]}, seed=-1), "seed must be at least 0"),
+    (lambda: make_fruits(2).to_tensor("gpu"), "Unknown device 'gpu'"),
+])  # fmt: skip
+def test_bad_counts_sizes_seeds_and_attributes_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_wrong_kinds_of_argument_are_type_errors():
+    with pytest.raises(TypeError, match="rng must be a NumPy random Generator"):
+        sample_attributes("apple", 3, 0)
+    with pytest.raises(TypeError, match="attributes must be a dict"):
+        render([0.4, 0.5])
+
+
+def test_a_fruit_set_checks_its_parts():
+    good = make_fruits(3, size=16)
+    with pytest.raises(ValueError, match=r"pixel values in \[0, 1\]"):
+        FruitSet(good.images * 2, good.labels, good.kinds, good.attributes)
+    with pytest.raises(ValueError, match=r"labels must be an array of shape \(3,\)"):
+        FruitSet(good.images, good.labels[:2], good.kinds, good.attributes)
+    with pytest.raises(ValueError, match=r"labels must lie in 0..0"):
+        FruitSet(good.images, good.labels, ("apple",), good.attributes)

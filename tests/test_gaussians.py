@@ -56,3 +56,32 @@ def test_bad_arguments(data, call, message):
     x, y = data
     with pytest.raises(ValueError, match=message):
         call(ClassGaussians.fit(x, y), x, y)
+
+
+def test_an_empty_model_says_how_to_fit_one(data):
+    x, y = data
+    model = ClassGaussians()
+    model.fit(x, y)  # returns a new fitted model; `model` stays empty
+    for call in (lambda: model.predict_proba(x), lambda: model.log_likelihood(x), lambda: model.sample(0, 3)):
+        with pytest.raises(ValueError, match=r"write model = ClassGaussians.fit\(x, y\)"):
+            call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x, y: ClassGaussians.fit(x[:0], y[:0]), "x is empty"),
+    (lambda x, y: ClassGaussians.fit(np.where(x > 2, np.nan, x), y), "x contains NaN"),
+    (lambda x, y: ClassGaussians.fit(x, y[:10]), r"one label per row of x: expected shape \(600,\)"),
+    (lambda x, y: ClassGaussians.fit(x, y * 1.0), "y must hold class labels"),
+    (lambda x, y: ClassGaussians.fit(x, y - 1), "y must hold class labels"),
+    (lambda x, y: ClassGaussians.fit(x, y, ridge=-1.0), r"ridge must be in \[0, inf\]"),
+    (lambda x, y: ClassGaussians.fit(np.c_[x, np.zeros(len(x))], y, ridge=0.0), "not positive definite"),
+    (lambda x, y: ClassGaussians.fit(x, y).log_likelihood(np.full((2, 3), np.inf)), "x contains NaN or infinite"),
+    (lambda x, y: ClassGaussians.fit(x, y).sample(1.5, 3), "label must be in 0..2, got 1.5"),
+    (lambda x, y: ClassGaussians.fit(x, y).sample(1, 3, seed=-1), "seed must be at least 0"),
+    (lambda x, y: ClassGaussians(np.zeros((2, 3)), np.stack([np.eye(3)] * 2), np.array([0.5, 0.6])), "sum to 1"),
+    (lambda x, y: ClassGaussians(np.zeros((2, 3)), np.stack([np.eye(3)] * 2)), "together"),
+])  # fmt: skip
+def test_bad_data_raise_clear_errors(data, call, message):
+    x, y = data
+    with pytest.raises(ValueError, match=message):
+        call(x, y)

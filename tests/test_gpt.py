@@ -69,3 +69,25 @@ def test_bad_input(model):
         model(torch.tensor([[0, 20]]))
     with pytest.raises(ValueError, match="batch, time"):
         model(torch.zeros(5, dtype=torch.long))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m: m(torch.tensor([[0, 1]]), torch.tensor([[1, 20]])), "in targets must be in 0..19; got 1 to 20"),
+    (lambda m: m(torch.tensor([[0, 1]]), torch.tensor([[1, 2, 3]])), "targets must have the shape of idx"),
+    (lambda m: m(torch.tensor([[0.0, 1.0]])), "idx must hold whole numbers"),
+    (lambda m: m(torch.zeros(1, 0, dtype=torch.long)), "idx is empty"),
+    (lambda m: m([[0, 1]]), "must be a torch tensor"),
+    (lambda m: m.greedy(torch.tensor([[1, 2]]), -1), "max_new_tokens must be at least 0"),
+    (lambda m: m.greedy(torch.tensor([[1, 25]]), 2), "0..19"),
+    (lambda m: m.blocks[0](torch.zeros(1, 2, 5)), "n_embd=64"),
+    (lambda m: m.blocks[0].mlp(torch.full((1, 64), float("nan"))), "NaN"),
+    (lambda m: GPT("tiny"), "must be a GPTConfig"),
+])  # fmt: skip
+def test_bad_ids_targets_and_vectors(model, call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call(model)
+
+
+def test_greedy_with_no_new_tokens_returns_the_prompt(model):
+    prompt = torch.tensor([[3, 4]])
+    assert torch.equal(model.greedy(prompt, 0), prompt)

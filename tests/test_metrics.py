@@ -80,3 +80,36 @@ def test_a_feature_that_never_varies_does_not_break_it():
     a = np.hstack([_features(width=3), np.zeros((2000, 1))])  # e.g. a ReLU unit that is always off
     shift = np.array([0.5, 0.0, -1.0, 0.0])
     assert frechet_distance(a, a + shift) == pytest.approx(1.25, rel=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: frechet_distance(np.array([[0.0, math.nan]] * 3), np.zeros((3, 2))), "a contains NaN"),
+    (lambda: frechet_distance(np.zeros((3, 2)), torch.full((3, 2), math.inf)), "b contains NaN or infinite"),
+    (lambda: frechet_distance(np.zeros((0, 2)), np.zeros((3, 2))), "a is empty"),
+    (lambda: frechet_distance(np.zeros(3), np.zeros((3, 1))), "a must have 2 dimensions"),
+    (lambda: mode_coverage(torch.tensor([[math.nan, 0.0]]), ring_centres(), std=0.05), "samples contains NaN"),
+    (lambda: mode_coverage(torch.zeros(0, 2), ring_centres(), std=0.05), r"\(N, 2\)"),
+    (lambda: mode_coverage(torch.zeros(4, 2), ring_centres(), std=0.0), r"std must be in \(0, inf\]"),
+    (lambda: mode_coverage(torch.zeros(4, 2), ring_centres(), std=0.05, min_share=2.0), "min_share"),
+    (lambda: ring_centres(0), "modes must be at least 1"),
+    (lambda: ring_of_gaussians(10, std=math.inf), "std must be a finite number"),
+    (lambda: ring_of_gaussians(10, seed=-1), "seed must be at least 0"),
+    (lambda: FruitClassifier(width=0), "width must be at least 1"),
+])  # fmt: skip
+def test_metrics_refuse_bad_points_and_features(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("x, message", [
+    (torch.full((2, 3, 32, 32), math.nan), "images contains NaN"),
+    (torch.rand(2, 3, 32, 32) * 255, r"pixel values in \[0, 1\]"),
+    (torch.rand(2, 32, 32, 3), r"shape \(batch, 3, H, W\)"),
+    (torch.rand(3, 32, 32), "4 dimensions"),
+    (torch.rand(2, 3, 2, 2), "at least 4 pixels"),
+])  # fmt: skip
+def test_fruit_classifier_refuses_bad_images(x, message):
+    model = FruitClassifier(width=4, features=8)
+    for call in (lambda: model(x), lambda: model.features(x)):
+        with pytest.raises(ValueError, match=message):
+            call()

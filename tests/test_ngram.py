@@ -41,3 +41,19 @@ def test_bad_arguments():
         NGramModel(3, 3).fit([0, 1])
     with pytest.raises(ValueError, match=r"0\.\.2"):
         NGramModel(2, 3).fit([0, 3])
+
+
+def test_unfitted_models_and_float_ids_are_refused():
+    with pytest.raises(ValueError, match="call fit\\(ids\\) first"):
+        NGramModel(2, 3).probabilities([0])
+    with pytest.raises(ValueError, match="call fit\\(ids\\) first"):
+        NGramModel(2, 3).loss([0, 1])
+    with pytest.raises(ValueError, match="whole numbers"):
+        NGramModel(2, 3).fit([0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="vocab_size must be at least 1"):
+        NGramModel(2, 0)
+    model = NGramModel(2, 3).fit([0, 1, 2, 0])
+    with pytest.raises(ValueError, match="length must be"):
+        model.sample([0], -1, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="holds 5"):
+        model.sample([5], 3, np.random.default_rng(0))

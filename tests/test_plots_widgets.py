@@ -8,11 +8,12 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+import torch
 from PIL import Image
 
 from utils import plots
 from utils.mystnb_plotly import PLOTLY_JSON, PlotlyJsonPlugin
-from utils.widgets import live, slider_figure
+from utils.widgets import lerp, live, slider_figure, walk_figure, walk_widget
 
 
 def test_book_renderer_emits_json_and_offline_html():
@@ -44,8 +45,27 @@ def test_image_grid_has_one_trace_per_image():
     fig = plots.image_grid(np.zeros((5, 8, 8, 3)), [f"t{i}" for i in range(5)], cols=3)
     assert len(fig.data) == 5 and all(t.type == "image" for t in fig.data)
     assert [a.text for a in fig.layout.annotations] == [f"t{i}" for i in range(5)]
-    with pytest.raises(ValueError, match="at least one image"):
+    with pytest.raises(ValueError, match="images is empty"):
         plots.image_grid(np.zeros((0, 8, 8, 3)))
+    with pytest.raises(ValueError, match="cols must be at least 1"):
+        plots.image_grid(np.zeros((2, 8, 8, 3)), cols=0)
+    with pytest.raises(ValueError, match="one title per image"):
+        plots.image_grid(np.zeros((2, 8, 8, 3)), ["only one"])
+
+
+def test_as_images_takes_the_models_layout_or_the_plotting_layout():
+    x = torch.rand(2, 3, 4, 5)  # (N, C, H, W), as models produce them
+    pictures = plots.as_images(x.requires_grad_())
+    assert pictures.shape == (2, 4, 5, 3) and np.array_equal(pictures[1, 2, 3], x[1, :, 2, 3].detach().numpy())
+    assert plots.as_images(pictures) is not None and plots.as_images(pictures).shape == (2, 4, 5, 3)
+    grey = plots.as_images(torch.rand(1, 1, 4, 4))
+    assert grey.shape == (1, 4, 4, 3) and np.array_equal(grey[..., 0], grey[..., 2])
+    with pytest.raises(ValueError, match="1 or 3 colour channels"):
+        plots.as_images(torch.rand(2, 4, 4, 3))  # channels last in a tensor: the layout mix-up
+    with pytest.raises(ValueError, match="contains NaN"):
+        plots.as_images(torch.full((1, 3, 2, 2), float("nan")))
+    fig = plots.image_grid(x)  # image_grid takes either layout
+    assert len(fig.data) == 2
 
 
 def _line(a):
@@ -80,7 +100,6 @@ def test_slider_figure_rejects_bad_input():
         slider_figure(lambda a: go.Figure([go.Scatter()] * a), [1, 2])
 
 
-
 def test_live_redraws_when_a_control_moves_and_shows_errors_as_text():
     def draw(t):
         if t > 0.5:
@@ -99,6 +118,41 @@ def test_live_redraws_when_a_control_moves_and_shows_errors_as_text():
     assert "Traceback" not in json.dumps(shown)
     with pytest.raises(ValueError, match="at least one control"):
         live(draw)
+
+
+def test_live_lets_a_programming_error_surface():
+    def broken(t):
+        return {"t": t}["x"]  # a bug: KeyError, not the reader's mistake
+
+    with pytest.raises(KeyError):
+        live(broken, t=widgets.FloatSlider(value=0.2))
+    calls = []
+
+    def breaks_later(t):
+        calls.append(t)
+        if t > 0.5:
+            raise IndexError("bug")
+        return np.zeros((2, 2, 3))
+
+    slider = widgets.FloatSlider(value=0.2, min=0, max=1)
+    live(breaks_later, t=slider)
+    with pytest.raises(IndexError):
+        slider.value = 0.9
+
+
+def test_latent_walk_faces():
+    a, b = np.zeros(3), np.ones(3)
+    assert np.allclose(lerp(a, b, 0.25), 0.25) and np.allclose(lerp(a, b, 0), a)
+    with pytest.raises(ValueError, match="t must be in \\[0, 1\\]"):
+        lerp(a, b, 1.5)
+    picture = lambda t: np.full((4, 4, 3), t)  # noqa: E731
+    fig = walk_figure(picture, steps=5)
+    assert [f.name for f in fig.frames] == ["0.0", "0.25", "0.5", "0.75", "1.0"]
+    assert fig.layout.sliders[0].active == 2 and fig.data[0].type == "image"
+    start = widgets.FloatSlider(value=0.0, min=0, max=1)
+    box = walk_widget(lambda start, t: picture(lerp(start, 1.0, t)), start=start)
+    assert box.children[0] is start and box.children[1].description == "t"
+    assert "image/png" in box.children[-1].outputs[0]["data"]
 
 
 def test_mystnb_plugin_takes_only_plotly_json():

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from utils.positional import LearnedPositions, rotary_embedding, sinusoidal_encoding
+from utils.positional import LearnedPositions, frequencies, rotary_embedding, sinusoidal_encoding
 
 
 def test_i_love_cats_by_hand():
@@ -33,10 +33,12 @@ def test_dot_product_depends_only_on_the_offset():
 def test_rotary_scores_depend_only_on_the_offset():
     g = torch.Generator().manual_seed(0)
     q, k = torch.randn(8, generator=g), torch.randn(8, generator=g)
+
     def score(m, n):
         qs = rotary_embedding(q.expand(20, 8).clone())[m]
         ks = rotary_embedding(k.expand(20, 8).clone())[n]
         return (qs @ ks).item()
+
     assert score(3, 1) == pytest.approx(score(12, 10), abs=1e-5)
     assert score(3, 1) != pytest.approx(score(3, 2), abs=1e-3)
     x = torch.randn(2, 3, 5, 8, generator=g)
@@ -62,3 +64,21 @@ def test_learned_positions_and_errors():
     with pytest.raises(ValueError, match="length"):
         sinusoidal_encoding(0, 4)
     assert math.isclose(sinusoidal_encoding(1, 2)[0, 1].item(), 1.0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: sinusoidal_encoding(4, 0), "dim must be a whole number of at least 1"),
+    (lambda: sinusoidal_encoding(-2, 4), "length must be a whole number of at least 1"),
+    (lambda: frequencies(7), "dim must be even"),
+    (lambda: frequencies(8, base=-1.0), r"base must be in \(1, inf\]"),
+    (lambda: rotary_embedding(torch.randn(3, 5)), "dim must be even"),
+    (lambda: rotary_embedding(torch.randn(4)), "at least 2 dimensions"),
+    (lambda: rotary_embedding(torch.full((3, 4), float("nan"))), "x contains NaN"),
+    (lambda: rotary_embedding(torch.randn(3, 4), torch.arange(4)), r"positions must have shape \(3\)"),
+    (lambda: LearnedPositions(10, 6)(4, start=7), "knows 10 positions; got a sequence of 11"),
+    (lambda: LearnedPositions(10, 6)(4, start=-1), "start must be at least 0"),
+    (lambda: LearnedPositions(10, 6)(0), "length must be at least 1"),
+])  # fmt: skip
+def test_bad_lengths_dims_and_positions(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

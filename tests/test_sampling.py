@@ -1,5 +1,7 @@
 """Decoding filters equal Hugging Face's logits processors; sampling is reproducible and unbiased."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from utils.sampling import (
     beam_search,
     entropy,
     generate,
+    log_probability,
     min_p_filter,
     repetition_penalty,
     sample,
@@ -20,7 +23,11 @@ from utils.sampling import (
     top_p_filter,
 )
 
-lp = pytest.importorskip("transformers.generation.logits_process")
+
+@pytest.fixture(scope="module")
+def lp():
+    """Hugging Face's logits processors: only the comparisons with them skip when transformers is missing."""
+    return pytest.importorskip("transformers.generation.logits_process")
 
 
 def _logits(seed=0):
@@ -40,30 +47,30 @@ def _same(ours: torch.Tensor, theirs: torch.Tensor) -> None:
 
 
 @pytest.mark.parametrize("t", [0.3, 1.0, 2.5])
-def test_temperature(t):
+def test_temperature(lp, t):
     x = _logits()
     _same(apply_temperature(x, t), lp.TemperatureLogitsWarper(t)(None, x.clone()))
 
 
 @pytest.mark.parametrize("k", [1, 5, 10, 50, 80])
-def test_top_k(k):
+def test_top_k(lp, k):
     x = _logits(1)
     _same(top_k_filter(x, k), lp.TopKLogitsWarper(k)(None, x.clone()))
 
 
 @pytest.mark.parametrize("p", [0.05, 0.5, 0.9, 0.999, 1.0])
-def test_top_p(p):
+def test_top_p(lp, p):
     x = _logits(2)
     _same(top_p_filter(x, p), lp.TopPLogitsWarper(p)(None, x.clone()))
 
 
 @pytest.mark.parametrize("m", [0.0, 0.05, 0.3, 1.0])
-def test_min_p(m):
+def test_min_p(lp, m):
     x = _logits(3)
     _same(min_p_filter(x, m), lp.MinPLogitsWarper(m)(None, x.clone()))
 
 
-def test_repetition_penalty():
+def test_repetition_penalty(lp):
     x = _logits(4)
     previous = torch.randint(0, 50, (6, 7), generator=torch.Generator().manual_seed(5))
     _same(repetition_penalty(x, previous, 1.3), lp.RepetitionPenaltyLogitsProcessor(1.3)(previous, x.clone()))
@@ -72,8 +79,13 @@ def test_repetition_penalty():
 def test_filters_never_modify_their_input():
     x = _logits()
     before = x.clone()
-    for f in (lambda: apply_temperature(x, 0.5), lambda: top_k_filter(x, 3), lambda: top_p_filter(x, 0.5),
-              lambda: min_p_filter(x, 0.1), lambda: repetition_penalty(x, torch.zeros(6, 2, dtype=torch.long), 2.0)):
+    for f in (
+        lambda: apply_temperature(x, 0.5),
+        lambda: top_k_filter(x, 3),
+        lambda: top_p_filter(x, 0.5),
+        lambda: min_p_filter(x, 0.1),
+        lambda: repetition_penalty(x, torch.zeros(6, 2, dtype=torch.long), 2.0),
+    ):
         f()
         assert torch.equal(x, before)
 
@@ -143,8 +155,6 @@ def test_cache_gives_the_same_logits(gpt):
 
 
 def test_beam_search_finds_at_least_the_greedy_score(gpt):
-    from utils.sampling import log_probability
-
     prompt = torch.tensor([[1, 2]])
     greedy = torch.cat([prompt, torch.stack(list(generate(gpt, prompt, 8, Strategy(greedy=True))), 1)], 1)
     beam = beam_search(gpt, prompt, 8, width=5)
@@ -171,3 +181,69 @@ def test_step_seconds_times_both_ways_and_leaves_no_trace(gpt):
             step_seconds(gpt, bad)
     with pytest.raises(ValueError, match="repeats must be"):
         step_seconds(gpt, 8, repeats=0)
+
+
+NAN_ROW = torch.tensor([[0.5, math.nan, 1.0]])
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: apply_temperature(x, 0.7), lambda x: top_k_filter(x, 2), lambda x: top_p_filter(x, 0.9),
+    lambda x: min_p_filter(x, 0.1), lambda x: repetition_penalty(x, torch.tensor([[0]]), 1.2), lambda x: sample(x),
+    lambda x: entropy(x), lambda x: Strategy(top_k=2).filter(x),
+    lambda x: Strategy().pick(x, torch.tensor([[0]]), None),
+])  # fmt: skip
+def test_nan_or_plus_inf_logits_are_refused_and_minus_inf_is_a_banned_token(call):
+    with pytest.raises(ValueError, match="NaN or \\+inf"):
+        call(NAN_ROW)
+    with pytest.raises(ValueError, match="NaN or \\+inf"):
+        call(torch.tensor([[0.5, math.inf, 1.0]]))
+    with pytest.raises(ValueError, match="all -inf"):
+        call(torch.full((1, 3), -math.inf))
+    banned = torch.tensor([[0.5, -math.inf, 1.0]])
+    result = call(banned)
+    assert not bool(torch.isnan(torch.as_tensor(result, dtype=torch.float)).any())
+
+
+@pytest.mark.parametrize("previous, message", [
+    (torch.tensor([[0.0, 1.0]]), "previous must hold whole numbers"),
+    (torch.tensor([[0, 3]]), "token id 3, outside the vocabulary"),
+    (torch.tensor([[0, -1]]), "token id -1, outside the vocabulary"),
+    (torch.tensor([0, 1]), "previous must have shape"),
+])  # fmt: skip
+def test_repetition_penalty_checks_previous(previous, message):
+    with pytest.raises(ValueError, match=message):
+        repetition_penalty(torch.zeros(1, 3), previous, 1.2)
+
+
+def test_settings_must_be_finite():
+    for call in (lambda: Strategy(temperature=math.inf), lambda: Strategy(repetition_penalty=math.inf),
+                 lambda: apply_temperature(torch.zeros(3), math.nan)):  # fmt: skip
+        with pytest.raises(ValueError, match="must be .*above 0"):
+            call()
+
+
+def test_generation_checks_run_at_the_call_and_refuse_bad_prompts(gpt):
+    with pytest.raises(ValueError, match="prompt must hold whole numbers"):
+        generate(gpt, torch.tensor([[1.0, 2.0]]), 3)  # raised at the call, before the first token
+    with pytest.raises(ValueError, match="max_new_tokens must be a whole number from 0"):
+        generate(gpt, torch.tensor([[1]]), -1)
+    assert list(generate(gpt, torch.tensor([[1]]), 0)) == []
+    long_prompt = torch.cat([torch.tensor([[13]]), torch.ones(1, 20, dtype=torch.long)], dim=1)
+    with pytest.raises(ValueError, match="0..12"):  # an id outside the vocabulary, before the last window
+        generate(gpt, long_prompt, 3)
+    with pytest.raises(TypeError, match="strategy must be a Strategy"):
+        generate(gpt, torch.tensor([[1]]), 3, "greedy")
+    with pytest.raises(ValueError, match="max_new_tokens must be at least 0"):
+        beam_search(gpt, torch.tensor([[1, 2]]), -2)
+    with pytest.raises(ValueError, match="0..12"):
+        beam_search(gpt, torch.tensor([[1, 20]]), 2)
+
+
+def test_log_probability_checks_its_ids(gpt):
+    assert log_probability(gpt, torch.tensor([[1, 2, 3]]), 3) == 0.0  # nothing after the prompt
+    with pytest.raises(ValueError, match="ids is empty"):
+        log_probability(gpt, torch.zeros(1, 0, dtype=torch.long), 1)
+    with pytest.raises(ValueError, match="token id 13, outside the vocabulary"):
+        log_probability(gpt, torch.tensor([[1, 2, 13]]), 1)
+    with pytest.raises(ValueError, match="prompt_length must be at least 1 and at most 3"):
+        log_probability(gpt, torch.tensor([[1, 2, 3]]), 4)

@@ -109,8 +109,10 @@ def test_page_works_offline(page_path, server, browser):
         " && d.layout.updatemenus.some(m => (m.buttons || []).some(b => b.label === 'Play'))).map(d => d.id)"
     )
     for div_id in animated:  # press Play from the first frame: the animation must move on by itself
-        page.evaluate(f"() => Plotly.animate('{div_id}', [document.getElementById('{div_id}').layout.sliders[0]"
-                      ".steps[0].args[0][0]], {mode: 'immediate', frame: {duration: 0}, transition: {duration: 0}})")
+        page.evaluate(
+            f"() => Plotly.animate('{div_id}', [document.getElementById('{div_id}').layout.sliders[0]"
+            ".steps[0].args[0][0]], {mode: 'immediate', frame: {duration: 0}, transition: {duration: 0}})"
+        )
         page.wait_for_timeout(300)
         before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
         play = page.locator(f"#{div_id} .updatemenu-button").filter(has_text="Play").first

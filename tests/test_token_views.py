@@ -1,5 +1,7 @@
 """Token pictures show every token, mark unknown ones, and line up across frames."""
 
+import pytest
+
 from utils.bpe import BPETokenizer
 from utils.token_views import pieces, token_figure, token_html
 from utils.tokenizers import CharTokenizer, WordTokenizer
@@ -22,3 +24,12 @@ def test_html_and_figure():
     fig = token_figure({"x": tokens, "y": tokens[:1]}, span=10)
     assert [len(t.x) for t in fig.data] == [3, 1]
     assert list(fig.data[0].base) == [0, 1, 3] and tuple(fig.layout.xaxis.range) == (0, 10)
+
+
+def test_bad_pieces_are_named():
+    with pytest.raises(ValueError, match="pair \\(text, id or None\\)"):
+        token_html([("a",)])
+    with pytest.raises(ValueError, match="span must be in"):
+        token_figure({"x": [("a", 1)]}, span=0)
+    with pytest.raises(ValueError, match="take a string"):
+        pieces(CharTokenizer("ab"), None)

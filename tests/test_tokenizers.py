@@ -1,16 +1,30 @@
-"""Tokenizers agree with Hugging Face `tokenizers` and round-trip any text."""
+"""Tokenizers agree with Hugging Face `tokenizers` and round-trip any text.
 
+Only the comparisons with Hugging Face skip when its `tokenizers` package is missing.
+"""
+
+import ast
+import inspect
 import random
+import subprocess
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils.bpe import BPETokenizer, merge_pair, pair_counts
 from utils.corpus import load_corpus, train_val_split
-from utils.tokenizers import CharTokenizer, Tokenizer, WordPieceTokenizer, WordTokenizer, minilm_path
+from utils.minilm import minilm_path
+from utils.tokenizers import CharTokenizer, Tokenizer, WordPieceTokenizer, WordTokenizer
 
-hf = pytest.importorskip("tokenizers")
+
+@pytest.fixture(scope="module")
+def hf():
+    return pytest.importorskip("tokenizers")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +74,7 @@ def test_bpe_round_trips_surrogates_and_specials(bpe):
     assert bpe.special_tokens["<|endoftext|>"] not in bpe.encode("a<|endoftext|>b", allowed_special="none")
 
 
-def test_bpe_compresses_like_hugging_face(corpus):
+def test_bpe_compresses_like_hugging_face(corpus, hf):
     train, held_out = train_val_split(corpus[:600_000])
     ours = BPETokenizer.train(train, 1024)
     ref = hf.Tokenizer(hf.models.BPE())
@@ -115,7 +129,7 @@ def _varied_sentences(corpus, n=2000):
     return out
 
 
-def test_wordpiece_ids_equal_hugging_face_on_2000_sentences(wordpiece, corpus):
+def test_wordpiece_ids_equal_hugging_face_on_2000_sentences(wordpiece, corpus, hf):
     ref = hf.Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
     ref.no_truncation()
     ref.no_padding()
@@ -172,3 +186,64 @@ def test_loading_something_else_fails(tmp_path):
     (tmp_path / "x.json").write_text('{"type": "mystery"}')
     with pytest.raises(ValueError, match="not a saved tokenizer"):
         Tokenizer.load(tmp_path / "x.json")
+
+
+# ---------------------------------------------------------------- bad input (issue 14)
+
+
+def test_unknown_special_token_is_named_whole_not_letter_by_letter(bpe):
+    with pytest.raises(ValueError, match=r"Unknown special token\(s\) \['<\|pad\|>'\]"):
+        bpe.encode("hi", allowed_special="<|pad|>")
+    eot = bpe.special_tokens["<|endoftext|>"]
+    assert bpe.encode("a<|endoftext|>", allowed_special="<|endoftext|>")[-1] == eot  # one name is a set of one
+    with pytest.raises(TypeError, match="special_tokens must be a list of strings"):
+        BPETokenizer.train("abc", 300, special_tokens="<|endoftext|>")
+    with pytest.raises(ValueError, match="distinct, non-empty"):
+        BPETokenizer([], ["<|a|>", "<|a|>"])
+
+
+def test_decode_names_the_id_that_is_out_of_range():
+    tok = CharTokenizer("abc")
+    with pytest.raises(ValueError, match="token id 7, outside the vocabulary \\(ids run from 0 to 2\\)"):
+        tok.decode([0, 1, 7])
+    with pytest.raises(ValueError, match="token id 7"):
+        tok.decode(np.array([2, 7]))  # a valid NumPy id is not the one blamed
+    with pytest.raises(ValueError, match="token id -3"):
+        WordTokenizer(["a"]).decode([1, -3])
+    with pytest.raises(ValueError, match="whole numbers .*got 1.0 at position 1"):
+        tok.decode([0, 1.0])
+    assert tok.decode(np.array([2, 0])) == tok.decode(torch.tensor([2, 0])) == tok.decode([2, 0]) == "ca"
+
+
+def test_bad_merges_patterns_and_saved_files(tmp_path):
+    with pytest.raises(ValueError, match="token id -1"):
+        BPETokenizer([(-1, 97)])
+    with pytest.raises(ValueError, match="two token ids"):
+        merge_pair([1, 2], (1,), 9)
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        BPETokenizer(pattern="(")
+    with pytest.raises(ValueError, match="needs the field 'chars'"):
+        CharTokenizer.from_dict({})
+    (tmp_path / "x.json").write_text("not json")
+    with pytest.raises(ValueError, match="not JSON"):
+        Tokenizer.load(tmp_path / "x.json")
+    with pytest.raises(TypeError, match="words must be a list of strings"):
+        WordTokenizer("hello")
+    with pytest.raises(ValueError, match="max_chars"):
+        WordPieceTokenizer(["[UNK]", "[CLS]", "[SEP]"], max_chars=0)
+
+
+def test_tokenizers_never_imports_bpe():
+    """bpe builds on tokenizers, never the other way round (no import cycle)."""
+    tree = ast.parse(Path(inspect.getsourcefile(Tokenizer)).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not any("bpe" in (name or "") for name in imported)
+    code = "import utils.tokenizers, sys; print('utils.bpe' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_loading_a_bpe_file_finds_its_class(bpe, tmp_path):
+    bpe.save(tmp_path / "b.json")
+    assert Tokenizer.kinds["byte_bpe"] is BPETokenizer
+    assert isinstance(Tokenizer.load(tmp_path / "b.json"), BPETokenizer)

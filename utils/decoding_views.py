@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import torch
 
+from .checks import check_count, check_logits
 from .plots import PALETTE
 from .sampling import Strategy, entropy
 
@@ -19,6 +20,12 @@ def next_token_figure(logits: torch.Tensor, tokens: Sequence[str], strategy: Str
                       title: str = "") -> go.Figure:  # fmt: skip
     """Bars for the `top_n` most likely tokens of logits (V,): the model's probability, and the
     probability after the strategy's filters (0 for cut tokens)."""
+    check_logits(logits)
+    if not isinstance(tokens, Sequence):
+        raise TypeError(f"tokens must be a list of labels, one per token, got {type(tokens).__name__}.")
+    if not isinstance(strategy, Strategy):
+        raise TypeError(f"strategy must be a Strategy (e.g. Strategy(top_k=20)), got {type(strategy).__name__}.")
+    check_count(top_n, "top_n")
     if logits.dim() != 1 or len(tokens) != logits.shape[0]:
         raise ValueError(f"Need logits of shape (V,) with one label per token; got {tuple(logits.shape)} and "
                          f"{len(tokens)} labels.")  # fmt: skip

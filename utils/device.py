@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
+
+from .checks import check_device
 
 
 def get_device(prefer: str | None = None) -> torch.device:
     """The device to compute on: `prefer` if given, else CUDA when present, else the CPU."""
     if prefer is not None:
-        return torch.device(prefer)
+        return check_device(prefer, "prefer")
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block with torch's CPU random state seeded to `seed`, then put the caller's state back.
+
+    Library code builds models inside it, so that weights start the same every time
+    without changing what the caller's next random draw would have been.
+    """
+    _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -21,9 +38,13 @@ def seed_everything(seed: int) -> torch.Generator:
     Library code never calls this: it takes an explicit `generator` or `seed`.
     Notebooks call it once at the top so that every run prints the same numbers.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}.")
+    _check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def _check_seed(seed: object) -> None:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}.")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .checks import check_count
+
 KINDS: tuple[str, ...] = ("apple", "banana", "orange")
 ANOMALY_KINDS: tuple[str, ...] = ("blue_apple", "square_orange", "striped_banana")
 ATTRIBUTES: tuple[str, ...] = (
@@ -69,6 +71,29 @@ class FruitSet:
     kinds: tuple[str, ...]  # label names
     attributes: pd.DataFrame  # N rows, one column per name in ATTRIBUTES
 
+    def __post_init__(self) -> None:
+        images, labels, kinds = self.images, self.labels, self.kinds
+        if not isinstance(images, np.ndarray) or images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(f"images must be an array of shape (N, H, W, 3), got {_describe(images)}.")
+        if not np.issubdtype(images.dtype, np.floating):
+            raise ValueError(f"images must hold floating-point pixel values, got {images.dtype}.")
+        if images.size and not (images.min() >= 0 and images.max() <= 1):  # also false for NaN
+            raise ValueError("images must have pixel values in [0, 1] (no NaN), got values from "
+                             f"{images.min():.3g} to {images.max():.3g}.")  # fmt: skip
+        if not isinstance(kinds, tuple) or not kinds or not all(isinstance(k, str) for k in kinds):
+            raise ValueError(f"kinds must be a non-empty tuple of kind names, got {kinds!r}.")
+        if not isinstance(labels, np.ndarray) or labels.shape != (len(images),):
+            raise ValueError(f"labels must be an array of shape ({len(images)},), one per image, "
+                             f"got {_describe(labels)}.")  # fmt: skip
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"labels must hold whole numbers (indices into kinds), got {labels.dtype}.")
+        if labels.size and not (labels.min() >= 0 and labels.max() < len(kinds)):
+            raise ValueError(f"labels must lie in 0..{len(kinds) - 1} (one per kind), "
+                             f"got values from {labels.min()} to {labels.max()}.")  # fmt: skip
+        if not isinstance(self.attributes, pd.DataFrame) or len(self.attributes) != len(images):
+            raise ValueError(f"attributes must be a DataFrame with one row per image ({len(images)}), "
+                             f"got {_describe(self.attributes)}.")  # fmt: skip
+
     def __len__(self) -> int:
         return len(self.labels)
 
@@ -76,12 +101,20 @@ class FruitSet:
         """The images as a float32 torch tensor of shape (N, 3, H, W)."""
         import torch
 
+        if device is not None:
+            try:
+                device = torch.device(device)
+            except (RuntimeError, TypeError):
+                raise ValueError(f"Unknown device {device!r}; use e.g. 'cpu', 'cuda' or utils.get_device().") from None
         return torch.from_numpy(self.images).permute(0, 3, 1, 2).contiguous().to(device)
 
 
 def sample_attributes(kind: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """Draw `n` attribute rows for one fruit kind or anomaly kind."""
     _check_count(n)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a NumPy random Generator such as np.random.default_rng(0), "
+                        f"got {type(rng).__name__}.")  # fmt: skip
     if kind in _ANOMALIES:
         base, odd = _ANOMALIES[kind]
         ranges = {**_RANGES[base], **odd}
@@ -100,12 +133,16 @@ def sample_attributes(kind: str, n: int, rng: np.random.Generator) -> pd.DataFra
     return pd.DataFrame(columns)
 
 
-def make_fruits(
-    n: int, *, kinds: Sequence[str] = KINDS, seed: int = 0, size: int = 32
-) -> FruitSet:
+def make_fruits(n: int, *, kinds: Sequence[str] = KINDS, seed: int = 0, size: int = 32) -> FruitSet:
     """`n` seeded fruit pictures, kinds taken in turn (0, 1, 2, 0, 1, 2, ...)."""
     _check_count(n)
-    kinds = tuple(kinds)
+    check_count(seed, "seed", minimum=0)
+    if isinstance(kinds, str):
+        raise ValueError(f"kinds must be a list of kind names, e.g. [{kinds!r}], got the single string {kinds!r}.")
+    try:
+        kinds = tuple(kinds)
+    except TypeError:
+        raise TypeError(f"kinds must be a list of kind names such as ['apple'], got {type(kinds).__name__}.") from None
     if not kinds:
         raise ValueError("kinds is empty: name at least one fruit kind.")
     rng = np.random.default_rng(seed)
@@ -118,31 +155,33 @@ def make_fruits(
     return FruitSet(images, labels.astype(np.int64), kinds, rows)
 
 
-def make_anomalies(
-    n: int, *, kinds: Sequence[str] = ANOMALY_KINDS, seed: int = 0, size: int = 32
-) -> FruitSet:
+def make_anomalies(n: int, *, kinds: Sequence[str] = ANOMALY_KINDS, seed: int = 0, size: int = 32) -> FruitSet:
     """`n` seeded odd fruits (blue apples, square oranges, striped bananas)."""
     return make_fruits(n, kinds=kinds, seed=seed, size=size)
 
 
-def render(
-    attributes: Mapping[str, Sequence[float]] | pd.DataFrame, *, size: int = 32, seed: int = 0
-) -> np.ndarray:
+def render(attributes: Mapping[str, Sequence[float]] | pd.DataFrame, *, size: int = 32, seed: int = 0) -> np.ndarray:
     """Draw fruits from their attributes: returns (N, size, size, 3) float32 in [0, 1].
 
     Missing attributes count as 0. The seed only fixes the orange-peel noise.
     """
     if not isinstance(size, (int, np.integer)) or size < _MIN_SIZE:
         raise ValueError(f"size must be an integer of at least {_MIN_SIZE} pixels, got {size!r}.")
+    check_count(seed, "seed", minimum=0)
     a = _as_columns(attributes)
     n = len(a["x"])
     rng = np.random.default_rng(seed)
     # Drawing a few hundred fruits at a time keeps the work in the CPU cache (about 3x faster).
-    chunks = [
-        _render_chunk({k: col[i : i + _CHUNK] for k, col in a.items()}, size, rng)
-        for i in range(0, n, _CHUNK)
-    ]
-    return np.concatenate(chunks) if chunks else np.zeros((0, size, size, 3), np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # extreme attributes give NaN, reported just below
+        chunks = [
+            _render_chunk({k: col[i : i + _CHUNK] for k, col in a.items()}, size, rng) for i in range(0, n, _CHUNK)
+        ]
+    images = np.concatenate(chunks) if chunks else np.zeros((0, size, size, 3), np.float32)
+    broken = np.flatnonzero(np.isnan(images).any(axis=(1, 2, 3)))
+    if len(broken):
+        raise ValueError(f"Fruit {broken[0]}'s attributes are too extreme to draw (the picture came out as NaN); "
+                         "keep each attribute near the ranges that sample_attributes draws from.")  # fmt: skip
+    return images
 
 
 def _render_chunk(a: dict[str, np.ndarray], size: int, rng: np.random.Generator) -> np.ndarray:
@@ -219,10 +258,12 @@ def _as_columns(attributes) -> dict[str, np.ndarray]:
     """Attributes as float32 arrays of one length; missing names become zeros."""
     if isinstance(attributes, pd.DataFrame):
         attributes = {name: attributes[name].to_numpy() for name in attributes.columns}
+    if not isinstance(attributes, Mapping):
+        raise TypeError(f"attributes must be a dict of name -> values or a DataFrame, got {type(attributes).__name__}.")
     unknown = set(attributes) - set(ATTRIBUTES) - {"kind"}
     if unknown:
         raise ValueError(f"Unknown fruit attribute(s) {sorted(unknown)}; known ones are {list(ATTRIBUTES)}.")
-    arrays = {k: np.atleast_1d(np.asarray(v, dtype=np.float32)) for k, v in attributes.items() if k != "kind"}
+    arrays = {k: _as_values(v, k) for k, v in attributes.items() if k != "kind"}
     lengths = {len(v) for v in arrays.values()}
     if len(lengths) > 1:
         raise ValueError(f"Every attribute needs one value per fruit; got lengths {sorted(lengths)}.")
@@ -230,6 +271,24 @@ def _as_columns(attributes) -> dict[str, np.ndarray]:
         raise ValueError("No attributes given: pass at least one, e.g. {'hue': [0.0]}.")
     n = lengths.pop()
     return {name: arrays.get(name, np.zeros(n, dtype=np.float32)) for name in ATTRIBUTES}
+
+
+def _as_values(values, name: str) -> np.ndarray:
+    """One attribute's values as a finite float32 array of one dimension."""
+    try:
+        array = np.atleast_1d(np.asarray(values, dtype=np.float32))
+    except (TypeError, ValueError):
+        raise ValueError(f"Attribute {name!r} must hold numbers, got {values!r:.60}.") from None
+    if array.ndim != 1:
+        raise ValueError(f"Attribute {name!r} needs one number per fruit (a flat list), got shape {array.shape}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"Attribute {name!r} contains NaN or infinite values; every value must be a finite number.")
+    return array
+
+
+def _describe(value) -> str:
+    shape = getattr(value, "shape", None)
+    return f"shape {tuple(shape)}" if shape is not None else type(value).__name__
 
 
 def _check_count(n) -> None:

@@ -10,20 +10,17 @@ Losses, on D's logits: "minimax" (the original game, whose generator loss satura
 "nonsaturating" (the usual fix: G maximises log D(G(z))) and "hinge" (a margin loss that
 is often more stable). `pack` > 1 shows the discriminator several samples at once
 (PacGAN, Lin et al., 2018), which lets it notice a generator that repeats itself: a
-cure for mode collapse. `train_gan` is the loop; it knows only G, D, the data and the
-losses.
+cure for mode collapse. The training loop is `utils.adversarial.train_gan`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+
+from .checks import check_choice, check_count, check_tensor
 
 LOSSES = ("minimax", "nonsaturating", "hinge")
 
@@ -38,14 +35,13 @@ class GANConfig:
     pack: int = 1  # samples the discriminator judges together (PacGAN); 1 = one at a time
 
     def __post_init__(self) -> None:
-        if self.data not in ("points", "images"):
-            raise ValueError(f"data must be 'points' or 'images', got {self.data!r}.")
+        check_choice(self.data, "kind of data", ("points", "images"))
         for name in ("latent", "hidden", "image_size", "channels", "pack"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number of at least 1 (the latent size too), got {value!r}.")
+            check_count(getattr(self, name), name)
         if self.data == "images" and self.image_size % 8:
             raise ValueError(f"image_size must be divisible by 8, got {self.image_size}.")
+        if self.data == "images" and self.hidden < 4:
+            raise ValueError(f"hidden must be at least 4 for images (one layer has hidden/4), got {self.hidden}.")
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -64,6 +60,7 @@ class Generator(torch.nn.Module):
 
     def __init__(self, config: GANConfig):
         super().__init__()
+        _check_config(config)
         self.config = config
         h, s = config.hidden, config.image_size
         if config.data == "points":
@@ -80,14 +77,15 @@ class Generator(torch.nn.Module):
             )  # fmt: skip
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if z.dim() != 2 or z.shape[1] != self.config.latent:
-            raise ValueError(f"Expected noise of shape (batch, {self.config.latent}), got {tuple(z.shape)}.")
+        check_tensor(z, "the noise z", shape=(None, self.config.latent))
         return self.net(z)
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n noise vectors z ~ N(0, I) on the generator's device."""
+        """n noise vectors z ~ N(0, I) on the generator's device, drawn on the random generator's device."""
+        check_count(n, "the number of samples")
         device = next(self.parameters()).device
-        return torch.randn(n, self.config.latent, generator=generator, device=device)
+        drawn_on = generator.device if generator is not None else device
+        return torch.randn(n, self.config.latent, generator=generator, device=drawn_on).to(device)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -104,6 +102,7 @@ class Discriminator(torch.nn.Module):
 
     def __init__(self, config: GANConfig):
         super().__init__()
+        _check_config(config)
         self.config = config
         h, s, p = config.hidden, config.image_size, config.pack
         if config.data == "points":
@@ -125,17 +124,16 @@ class Discriminator(torch.nn.Module):
         return self.net(grouped).squeeze(-1)
 
 
-def check_samples(x: torch.Tensor, config: GANConfig) -> None:
-    """Raise a ValueError saying what is wrong with a batch of points or images."""
-    shape = config.sample_shape
-    if x.dim() != 1 + len(shape) or tuple(x.shape[1:]) != shape:
-        raise ValueError(f"Expected {config.data} of shape (batch, {', '.join(map(str, shape))}), "
-                         f"got {tuple(x.shape)}.")  # fmt: skip
+def check_samples(x: torch.Tensor, config: GANConfig) -> torch.Tensor:
+    """`x` itself if it is a batch of finite points or images of the config's shape; else a ValueError."""
+    return check_tensor(x, config.data, shape=(None, *config.sample_shape))
 
 
 def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, loss: str = "nonsaturating") -> torch.Tensor:
     """D's loss from its logits on real and generated samples (lower = better at telling them apart)."""
-    _check_loss(loss)
+    check_loss_name(loss)
+    _check_logits(real, "real")
+    _check_logits(fake, "fake")
     if loss == "hinge":
         return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
     return F.softplus(-real).mean() + F.softplus(fake).mean()  # -log D(x) - log(1 - D(G(z)))
@@ -143,7 +141,8 @@ def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, loss: str = "nons
 
 def generator_loss(fake: torch.Tensor, loss: str = "nonsaturating") -> torch.Tensor:
     """G's loss from D's logits on generated samples (lower = D is more fooled)."""
-    _check_loss(loss)
+    check_loss_name(loss)
+    _check_logits(fake, "fake")
     if loss == "minimax":
         return -F.softplus(fake).mean()  # log(1 - D(G(z))): flat where D is sure, so G learns slowly
     if loss == "hinge":
@@ -151,92 +150,15 @@ def generator_loss(fake: torch.Tensor, loss: str = "nonsaturating") -> torch.Ten
     return F.softplus(-fake).mean()  # -log D(G(z))
 
 
-def _check_loss(loss: str) -> None:
-    if loss not in LOSSES:
-        raise ValueError(f"Unknown GAN loss {loss!r}; choose one of {', '.join(LOSSES)}.")
+def check_loss_name(loss: str) -> str:
+    """`loss` itself if it names one of the GAN losses."""
+    return check_choice(loss, "GAN loss", LOSSES)
 
 
-@dataclass
-class GANTrainConfig:
-    steps: int = 2000  # generator updates
-    batch_size: int = 64
-    lr: float = 2e-4  # Adam learning rate, for both networks
-    final_lr: float | None = None  # if set, the learning rate falls linearly to this by the last step
-    betas: tuple[float, float] = (0.5, 0.999)  # DCGAN's Adam settings
-    d_steps: int = 1  # discriminator updates per generator update
-    loss: str = "nonsaturating"
-    seed: int = 0
-    log_every: int = 50  # record losses (and call on_log) every this many steps
-
-    def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "d_steps", "log_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-        for name in ("lr", "final_lr"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} (a learning rate) must be positive, got {value!r}.")
-        _check_loss(self.loss)
-
-    def lr_at(self, step: int) -> float:
-        """The learning rate at generator step `step` (1-based)."""
-        if self.final_lr is None:
-            return self.lr
-        return self.lr + (self.final_lr - self.lr) * (step - 1) / max(1, self.steps - 1)
+def _check_config(config: object) -> None:
+    if not isinstance(config, GANConfig):
+        raise TypeError(f"A GAN network is built from a GANConfig, got {type(config).__name__}.")
 
 
-def train_gan(
-    generator: Generator,
-    discriminator: Discriminator,
-    data: torch.Tensor,
-    config: GANTrainConfig | None = None,
-    *,
-    progress: bool = True,
-    on_log: Callable[[int], None] | None = None,
-    desc: str = "GAN",
-) -> pd.DataFrame:
-    """Train G and D in turns on real samples `data` (N, ...); returns the losses every `log_every` steps.
-
-    Each step: `d_steps` discriminator updates on a real and a generated batch, then one
-    generator update. `on_log(step)` runs after each logged step (e.g. to save a frame).
-    """
-    config = config or GANTrainConfig()
-    check_samples(data, generator.config)
-    if config.batch_size % discriminator.config.pack:
-        raise ValueError(f"batch_size ({config.batch_size}) must be a multiple of pack={discriminator.config.pack}.")
-    device = next(generator.parameters()).device
-    data = data.to(device)
-    rng = torch.Generator(device="cpu").manual_seed(config.seed)
-    g_opt = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=config.betas)
-    rows, start = [], time.perf_counter()
-
-    def noise() -> torch.Tensor:
-        return torch.randn(config.batch_size, generator.config.latent, generator=rng).to(device)
-
-    generator.train()
-    discriminator.train()
-    for step in tqdm(range(1, config.steps + 1), disable=not progress, desc=desc, unit="step"):
-        for group in (*g_opt.param_groups, *d_opt.param_groups):
-            group["lr"] = config.lr_at(step)
-        for _ in range(config.d_steps):
-            real = data[torch.randint(len(data), (config.batch_size,), generator=rng).to(device)]
-            with torch.no_grad():
-                fake = generator(noise())
-            d_loss = discriminator_loss(discriminator(real), discriminator(fake), config.loss)
-            d_opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            d_opt.step()
-        g_loss = generator_loss(discriminator(generator(noise())), config.loss)
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
-        if step % config.log_every == 0 or step == config.steps:
-            rows.append({"step": step, "d_loss": d_loss.item(), "g_loss": g_loss.item(),
-                         "seconds": time.perf_counter() - start})  # fmt: skip
-            if on_log is not None:
-                on_log(step)
-    generator.eval()
-    discriminator.eval()
-    return pd.DataFrame(rows)
+def _check_logits(logits: torch.Tensor, name: str) -> None:
+    check_tensor(logits, f"the discriminator's logits on {name} samples", dims=1)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .attention import KVCache, MultiHeadAttention
+from .checks import check_count, check_tensor
 from .positional import LearnedPositions
 
 
@@ -60,16 +61,35 @@ class GPTConfig:
         return cls(vocab_size, block_size=128, n_layer=6, n_head=6, n_embd=192, dropout=0.1)
 
 
+def _check_config(config: GPTConfig) -> GPTConfig:
+    if not isinstance(config, GPTConfig):
+        raise TypeError(f"config must be a GPTConfig (e.g. GPTConfig.tiny(vocab_size)), got {type(config).__name__}.")
+    return config
+
+
+def _check_vectors(x: torch.Tensor, width: int, *, dims: int | tuple[int, ...] | None = None) -> torch.Tensor:
+    """x itself if it is a finite float tensor whose last dimension holds `width` numbers."""
+    check_tensor(x, "x", dims=dims)
+    if x.shape[-1] != width:
+        raise ValueError(f"x must end in a dimension of size n_embd={width}, got shape {tuple(x.shape)}.")
+    return x
+
+
 class MLP(torch.nn.Module):
     """Position-wise feed-forward network: widen 4x, GELU, project back."""
 
     def __init__(self, config: GPTConfig):
         super().__init__()
+        _check_config(config)
         self.fc = torch.nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.proj = torch.nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.drop = torch.nn.Dropout(config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., C) -> (..., C)."""
+        return self._forward(_check_vectors(x, self.fc.in_features))
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop(self.proj(F.gelu(self.fc(x))))  # (B, T, C)
 
 
@@ -78,6 +98,7 @@ class Block(torch.nn.Module):
 
     def __init__(self, config: GPTConfig):
         super().__init__()
+        _check_config(config)
         self.ln1 = torch.nn.LayerNorm(config.n_embd, bias=config.bias)
         self.attn = MultiHeadAttention(config.n_embd, config.n_head, bias=config.bias, dropout=config.dropout)
         self.drop = torch.nn.Dropout(config.dropout)
@@ -85,14 +106,23 @@ class Block(torch.nn.Module):
         self.mlp = MLP(config)
 
     def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
-        x = x + self.drop(self.attn(self.ln1(x), causal=True, fused=True, cache=cache))  # (B, T, C)
-        return x + self.mlp(self.ln2(x))
+        """(B, T, C) -> (B, T, C); with a `cache`, x holds only the new positions."""
+        _check_vectors(x, self.ln1.normalized_shape[0], dims=3)
+        if cache is not None and not isinstance(cache, KVCache):
+            raise TypeError(f"cache must be a KVCache or None, got {type(cache).__name__}.")
+        return self._forward(x, cache)
+
+    def _forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        """`forward` without the checks (GPT.forward calls this for every block at every step)."""
+        attended = self.attn._attend(self.ln1(x), None, None, causal=True, fused=True, need_weights=False, cache=cache)
+        x = x + self.drop(attended)  # (B, T, C)
+        return x + self.mlp._forward(self.ln2(x))
 
 
 class GPT(torch.nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
-        self.config = config
+        self.config = _check_config(config)
         self.tokens = torch.nn.Embedding(config.vocab_size, config.n_embd)
         self.positions = LearnedPositions(config.block_size, config.n_embd)
         self.drop = torch.nn.Dropout(config.dropout)
@@ -120,12 +150,21 @@ class GPT(torch.nn.Module):
         With a `cache` (from `new_cache`), `idx` continues the tokens already cached: only
         the new positions are computed, and their keys and values are added to the cache.
         """
+        if cache is not None and (not isinstance(cache, (list, tuple)) or len(cache) not in (0, len(self.blocks))
+                                  or not all(isinstance(c, KVCache) for c in cache)):  # fmt: skip
+            raise TypeError(f"cache must be a list of {len(self.blocks)} KVCache objects, one per block "
+                            "(from model.new_cache()).")  # fmt: skip
         start = cache[0].length if cache else 0
         self.check_ids(idx, start)
+        if targets is not None:
+            check_tensor(targets, "targets", kind="int")
+            if targets.shape != idx.shape:
+                raise ValueError(f"targets must have the shape of idx {tuple(idx.shape)}, got {tuple(targets.shape)}.")
+            self.check_ids(targets, name="targets")
         positions = self.positions(idx.shape[1], start)
         x = self.drop(self.tokens(idx) + positions)  # (B, T, C)
         for i, block in enumerate(self.blocks):
-            x = block(x, cache[i] if cache else None)
+            x = block._forward(x, cache[i] if cache else None)
         logits = self.head(self.ln_f(x))  # (B, T, V)
         loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         return logits, loss
@@ -134,20 +173,28 @@ class GPT(torch.nn.Module):
         """An empty key-value cache, one slot per block, for `forward(..., cache=...)`."""
         return [KVCache(self.config.block_size) for _ in self.blocks]
 
-    def check_ids(self, idx: torch.Tensor, start: int = 0) -> None:
-        """Raise a ValueError that says what is wrong with a batch of token ids."""
+    def check_ids(self, idx: torch.Tensor, start: int = 0, *, name: str = "idx") -> None:
+        """Raise a ValueError that says what is wrong with a batch of token ids (B, T) that starts at `start`."""
+        if not isinstance(idx, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor of token ids, got {type(idx).__name__}.")
         if idx.dim() != 2:
             raise ValueError(f"Expected token ids of shape (batch, time), got {tuple(idx.shape)}.")
+        check_tensor(idx, name, kind="int")
+        check_count(start, "start", minimum=0)
         if start + idx.shape[1] > self.config.block_size:
             raise ValueError(f"The sequence has {start + idx.shape[1]} tokens but the model's context is "
                              f"{self.config.block_size}; crop it to the last {self.config.block_size}.")  # fmt: skip
-        if idx.numel() and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
-            raise ValueError(f"Token ids must be in 0..{self.config.vocab_size - 1}; got {int(idx.min())} to "
-                             f"{int(idx.max())}.")  # fmt: skip
+        low, high = int(idx.min()), int(idx.max())
+        if low < 0 or high >= self.config.vocab_size:
+            what = "Token ids" if name == "idx" else f"Token ids in {name}"
+            raise ValueError(f"{what} must be in 0..{self.config.vocab_size - 1}; got {low} to {high}.")
 
     @torch.no_grad()
     def greedy(self, idx: torch.Tensor, max_new_tokens: int) -> torch.Tensor:
         """Append the most likely next token `max_new_tokens` times: (B, T) -> (B, T + max_new_tokens)."""
+        check_tensor(idx, "idx", dims=2, kind="int")
+        self.check_ids(idx[:, -self.config.block_size :])
+        check_count(max_new_tokens, "max_new_tokens", minimum=0)
         for _ in range(max_new_tokens):
             logits, _ = self(idx[:, -self.config.block_size :])
             idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
@@ -161,4 +208,6 @@ class GPT(torch.nn.Module):
 
 def flops_per_token(config: GPTConfig, n_params: int) -> int:
     """Training FLOPs per token (forward and backward): 6 N + 12 L C T (Kaplan et al., 2020; PaLM)."""
+    _check_config(config)
+    check_count(n_params, "n_params")
     return 6 * n_params + 12 * config.n_layer * config.n_embd * config.block_size

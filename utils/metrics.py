@@ -20,9 +20,13 @@ import math
 import numpy as np
 import torch
 
+from .checks import check_array, check_count, check_images, check_number, check_tensor
+
 
 def ring_centres(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
     """The centres of `modes` Gaussians evenly spaced on a circle: (modes, 2)."""
+    check_count(modes, "modes")
+    check_number(radius, "radius", low=0, low_open=True)
     angles = torch.arange(modes, dtype=torch.float64) * 2 * math.pi / modes
     return (radius * torch.stack([angles.cos(), angles.sin()], dim=1)).float()
 
@@ -33,8 +37,10 @@ def ring_of_gaussians(
     """n points from a mixture of `modes` equal Gaussians on a ring: (points (n, 2), mode of each (n,))."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a whole number of at least 1, got {n!r}.")
-    if not std > 0:
-        raise ValueError(f"std must be positive, got {std!r}.")
+    check_count(modes, "modes")
+    check_number(radius, "radius", low=0, low_open=True)
+    check_number(std, "std", low=0, low_open=True)
+    check_count(seed, "seed", minimum=0)
     g = torch.Generator().manual_seed(seed)
     which = torch.randint(modes, (n,), generator=g)
     return ring_centres(modes, radius)[which] + std * torch.randn(n, 2, generator=g), which
@@ -44,8 +50,13 @@ def mode_coverage(
     samples: torch.Tensor, centres: torch.Tensor, std: float, *, min_share: float = 0.01
 ) -> dict[str, float | int | list[int]]:
     """modes_covered, high_quality_rate and the high-quality count per mode for points (N, 2)."""
+    check_tensor(samples, "samples", kind=None, finite=False, nonempty=False)
     if samples.dim() != 2 or samples.shape[1] != 2 or not len(samples):
         raise ValueError(f"Expected points of shape (N, 2), got {tuple(samples.shape)}.")
+    check_tensor(samples, "samples", kind=None)  # finite values
+    check_tensor(centres, "centres", shape=(None, 2), kind=None)
+    check_number(std, "std", low=0, low_open=True)
+    check_number(min_share, "min_share", low=0, high=1)
     distance, nearest = torch.cdist(samples.float(), centres.float()).min(dim=1)
     good = distance <= 3 * std
     counts = torch.bincount(nearest[good], minlength=len(centres))
@@ -55,7 +66,7 @@ def mode_coverage(
 
 def frechet_distance(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two sets of feature vectors (N, F) and (M, F)."""
-    a, b = (np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64) for x in (a, b))
+    a, b = (np.asarray(check_array(x, name, dims=2), dtype=np.float64) for x, name in ((a, "a"), (b, "b")))
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"Expected two sets of feature vectors of equal width, got {a.shape} and {b.shape}.")
     if min(len(a), len(b)) < 2:
@@ -80,6 +91,8 @@ class FruitClassifier(torch.nn.Module):
     """A small CNN that tells apples, bananas and oranges apart; its 64 penultimate numbers are the features."""
 
     def __init__(self, classes: int = 3, width: int = 32, features: int = 64):
+        for value, name in ((classes, "classes"), (width, "width"), (features, "features")):
+            check_count(value, name)
         super().__init__()
         self.body = torch.nn.Sequential(
             torch.nn.Conv2d(3, width, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),  # (B, w, 16, 16)
@@ -92,10 +105,19 @@ class FruitClassifier(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Images (B, 3, H, W) in [0, 1] -> class logits (B, classes)."""
-        return self.head(self.body(x))
+        return self.head(self.body(self._check(x)))
 
     @torch.no_grad()
     def features(self, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
         """Images (B, 3, H, W) -> feature vectors (B, features), computed in eval mode."""
+        x = self._check(x)
+        check_count(batch_size, "batch_size")
         self.eval()
         return torch.cat([self.body(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def _check(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` as a batch of colour images in [0, 1], at least 4 pixels high and wide, in the weights' float type."""
+        check_images(x, channels=3)
+        if min(x.shape[2:]) < 4:
+            raise ValueError(f"images must be at least 4 pixels high and wide, got shape {tuple(x.shape)}.")
+        return x.to(self.head.weight.dtype)

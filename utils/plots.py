@@ -19,8 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+import torch
 from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer
 from plotly.subplots import make_subplots
+
+from .checks import check_array, check_count, check_tensor
 
 FRUIT_COLORS = {
     "apple": "#c62828", "banana": "#e0b000", "orange": "#ef6c00",
@@ -47,6 +50,8 @@ def figure_html(fig: go.Figure) -> str:
     The div's id is a hash of the figure, so the same figure always gives the same HTML.
     A figure made by `link_hover_to_image` also gets the script that swaps its image.
     """
+    if not isinstance(fig, go.Figure):
+        raise TypeError(f"figure_html takes a plotly Figure, got {type(fig).__name__}.")
     spec = fig.to_json()
     div_id = "fig-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
@@ -73,6 +78,10 @@ def link_hover_to_image(fig: go.Figure, *, image_trace: int, uri_index: int) -> 
     Works on the book's website (the renderer adds a small script); in a notebook the
     figure shows without the hover link.
     """
+    if not isinstance(fig, go.Figure):
+        raise TypeError(f"link_hover_to_image takes a plotly Figure, got {type(fig).__name__}.")
+    check_count(image_trace, "image_trace", minimum=0, maximum=len(fig.data) - 1)
+    check_count(uri_index, "uri_index", minimum=0)
     fig.update_layout(meta={"hover_image": {"image_trace": image_trace, "uri_index": uri_index}})
     return fig
 
@@ -97,9 +106,25 @@ def _template() -> go.layout.Template:
     )
 
 
+def as_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Pictures for plotting: a NumPy array (N, H, W, 3) in [0, 1].
+
+    Takes the layout models use, a tensor (N, C, H, W) on any device, or the layout
+    plotting uses, an array (N, H, W, C); one channel (grey) becomes three.
+    """
+    if isinstance(images, torch.Tensor):
+        check_tensor(images, "images", dims=4)
+        images = images.detach().cpu().permute(0, 2, 3, 1).numpy()  # (N, C, H, W) -> (N, H, W, C)
+    images = check_array(images, "images", dims=4)
+    if images.shape[-1] not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 colour channels, last in an array (N, H, W, C) or second in a "
+                         f"tensor (N, C, H, W); got shape {images.shape}.")  # fmt: skip
+    return np.repeat(images, 3, axis=-1) if images.shape[-1] == 1 else images
+
+
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """An image with values in [0, 1] (H, W, 3) as bytes 0..255."""
-    image = np.asarray(image)
+    image = check_array(image, "image")
     if image.ndim != 3 or image.shape[-1] != 3:
         raise ValueError(f"Expected an image of shape (H, W, 3), got {image.shape}.")
     return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
@@ -110,6 +135,7 @@ def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     from PIL import Image
 
     pixels = to_uint8(image)
+    check_count(scale, "scale")
     if scale > 1:
         pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
     buffer = io.BytesIO()
@@ -128,13 +154,20 @@ def image_trace(image: np.ndarray, **kwargs) -> go.Image:
 
 
 def image_grid(
-    images: np.ndarray, titles: Sequence[str] | None = None, *, cols: int = 8, size: int = 90, title: str = ""
+    images: torch.Tensor | np.ndarray,
+    titles: Sequence[str] | None = None,
+    *,
+    cols: int = 8,
+    size: int = 90,
+    title: str = "",
 ) -> go.Figure:
-    """A grid of small images (N, H, W, 3) with optional titles under each."""
-    images = np.asarray(images)
+    """A grid of small images, a tensor (N, C, H, W) or an array (N, H, W, 3), with optional titles under each."""
+    images = as_images(images)
     n = len(images)
-    if n == 0:
-        raise ValueError("image_grid needs at least one image.")
+    check_count(cols, "cols")
+    check_count(size, "size")
+    if titles is not None and (isinstance(titles, str) or len(titles) != n):
+        raise ValueError(f"Give one title per image ({n}), got {1 if isinstance(titles, str) else len(titles)}.")
     cols = min(cols, n)
     rows = -(-n // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles) if titles else None,
@@ -148,4 +181,3 @@ def image_grid(
                       margin=dict(l=20, r=20, t=top, b=10))  # fmt: skip
     fig.update_annotations(font_size=11)
     return fig
-

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from .checks import check_count, check_number, check_tensor
+
 
 def _check(length: int, dim: int, *, even: bool = True) -> None:
     for name, value in (("length", length), ("dim", dim)):
@@ -21,8 +23,14 @@ def _check(length: int, dim: int, *, even: bool = True) -> None:
         raise ValueError(f"dim must be even (sines and cosines come in pairs), got {dim}.")
 
 
+def _check_base(base: float) -> None:
+    check_number(base, "base", low=1, low_open=True)
+
+
 def frequencies(dim: int, base: float = 10000.0) -> torch.Tensor:
     """The dim/2 angular frequencies 1 / base^(2i/dim), from 1 down to nearly 1/base: (dim/2,)."""
+    _check(1, dim)
+    _check_base(base)
     return base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)
 
 
@@ -33,6 +41,7 @@ def sinusoidal_encoding(length: int, dim: int, base: float = 10000.0) -> torch.T
     tensor([0.8415, 0.5403, 0.0100, 0.9999])
     """
     _check(length, dim)
+    _check_base(base)
     angles = torch.arange(length, dtype=torch.float64)[:, None] * frequencies(dim, base)  # (T, dim/2)
     table = torch.empty(length, dim, dtype=torch.float64)
     table[:, 0::2] = torch.sin(angles)
@@ -51,6 +60,8 @@ class LearnedPositions(torch.nn.Module):
 
     def forward(self, length: int, start: int = 0) -> torch.Tensor:
         """The vectors of positions start..start+length-1: (length, dim)."""
+        check_count(length, "length")
+        check_count(start, "start", minimum=0)
         if start + length > self.table.num_embeddings:
             raise ValueError(f"This model knows {self.table.num_embeddings} positions; got a sequence of "
                              f"{start + length}.")  # fmt: skip
@@ -62,10 +73,18 @@ def rotary_embedding(x: torch.Tensor, positions: torch.Tensor | None = None, bas
 
     Pair (x[2i], x[2i+1]) at position p is rotated by p / base^(2i/D). Returns a new tensor.
     """
+    check_tensor(x, "x")
+    if x.dim() < 2:
+        raise ValueError(f"x must have at least 2 dimensions (..., time, size), got shape {tuple(x.shape)}.")
     *_, length, dim = x.shape
     _check(length, dim)
+    _check_base(base)
     if positions is None:
         positions = torch.arange(length, device=x.device)
+    else:
+        check_tensor(positions, "positions", shape=(length,), kind=None)
+        if positions.dtype == torch.bool or positions.is_complex():
+            raise ValueError(f"positions must hold numbers (whole or not), got {positions.dtype}.")
     angles = positions.double()[:, None] * frequencies(dim, base).to(x.device)  # (T, D/2)
     cos, sin = torch.cos(angles).to(x.dtype), torch.sin(angles).to(x.dtype)
     even, odd = x[..., 0::2], x[..., 1::2]

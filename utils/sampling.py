@@ -15,6 +15,7 @@ without the cache.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Iterator
@@ -22,20 +23,67 @@ from dataclasses import dataclass
 
 import torch
 
+from .checks import check_count, check_ids, check_logits, check_tensor
+
 NEG_INF = float("-inf")
+
+# Each public filter checks its settings and its logits, then calls its private twin
+# (_temperature, _top_k, ...). Strategy checks the settings once, when it is made, and
+# `generate` checks the prompt once, so a generation step runs only the private twins.
+
+
+def _check_temperature(temperature: float) -> None:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
+        raise ValueError(f"temperature must be a number above 0 (for T -> 0 use greedy decoding), got {temperature!r}.")
+
+
+def _check_top_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"top_k must be a whole number of at least 1, got {k!r}.")
+
+
+def _check_top_p(p: float) -> None:
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 < p <= 1:
+        raise ValueError(f"top_p must be in (0, 1], got {p!r}.")
+
+
+def _check_min_p(min_p: float) -> None:
+    if not isinstance(min_p, (int, float)) or isinstance(min_p, bool) or not 0 <= min_p <= 1:
+        raise ValueError(f"min_p must be in [0, 1], got {min_p!r}.")
+
+
+def _check_penalty(penalty: float) -> None:
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or not 0 < penalty < math.inf:
+        raise ValueError(f"repetition penalty must be above 0 (1 means none), got {penalty!r}.")
+
+
+def _check_previous(previous: torch.Tensor, logits: torch.Tensor) -> None:
+    """Raise unless `previous` (..., S) holds token ids of the vocabulary, one row per row of logits (..., V)."""
+    check_tensor(previous, "previous", kind="int", nonempty=False)
+    if previous.dim() != logits.dim() or previous.shape[:-1] != logits.shape[:-1]:
+        raise ValueError(f"previous must have shape (..., S) with the leading sizes of logits {tuple(logits.shape)}; "
+                         f"got {tuple(previous.shape)}.")  # fmt: skip
+    if previous.numel():
+        check_ids(previous, logits.shape[-1], "previous")
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """Divide logits by T: T < 1 sharpens the distribution, T > 1 flattens it."""
-    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not temperature > 0:
-        raise ValueError(f"temperature must be a number above 0 (for T -> 0 use greedy decoding), got {temperature!r}.")
+    _check_temperature(temperature)
+    return _temperature(check_logits(logits), temperature)
+
+
+def _temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     return logits / temperature
 
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Keep the k highest logits (and any tied with the k-th); the rest become -inf."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"top_k must be a whole number of at least 1, got {k!r}.")
+    _check_top_k(k)
+    return _top_k(check_logits(logits), k)
+
+
+def _top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
     k = min(k, logits.shape[-1])
     kth = torch.topk(logits, k, dim=-1).values[..., -1:]
     return logits.masked_fill(logits < kth, NEG_INF)
@@ -43,8 +91,11 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     """Nucleus filter: keep the smallest set of most likely tokens whose probabilities sum to at least p."""
-    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 < p <= 1:
-        raise ValueError(f"top_p must be in (0, 1], got {p!r}.")
+    _check_top_p(p)
+    return _top_p(check_logits(logits), p)
+
+
+def _top_p(logits: torch.Tensor, p: float) -> torch.Tensor:
     ascending, order = torch.sort(logits, dim=-1)
     cumulative = ascending.softmax(dim=-1).cumsum(dim=-1)
     drop = cumulative <= 1 - p  # the unlikely tail that together holds at most 1 - p
@@ -54,16 +105,23 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
 
 def min_p_filter(logits: torch.Tensor, min_p: float) -> torch.Tensor:
     """Keep tokens whose probability is at least min_p times that of the most likely token."""
-    if not isinstance(min_p, (int, float)) or isinstance(min_p, bool) or not 0 <= min_p <= 1:
-        raise ValueError(f"min_p must be in [0, 1], got {min_p!r}.")
+    _check_min_p(min_p)
+    return _min_p(check_logits(logits), min_p)
+
+
+def _min_p(logits: torch.Tensor, min_p: float) -> torch.Tensor:
     probs = logits.softmax(dim=-1)
     return logits.masked_fill(probs < min_p * probs.amax(dim=-1, keepdim=True), NEG_INF)
 
 
 def repetition_penalty(logits: torch.Tensor, previous: torch.Tensor, penalty: float) -> torch.Tensor:
     """Make tokens already in `previous` (..., S) less likely: positive logits / penalty, negative * penalty."""
-    if not isinstance(penalty, (int, float)) or not penalty > 0:
-        raise ValueError(f"repetition penalty must be above 0 (1 means none), got {penalty!r}.")
+    _check_penalty(penalty)
+    _check_previous(previous, check_logits(logits))
+    return _repetition(logits, previous, penalty)
+
+
+def _repetition(logits: torch.Tensor, previous: torch.Tensor, penalty: float) -> torch.Tensor:
     seen = logits.gather(-1, previous)
     seen = torch.where(seen < 0, seen * penalty, seen / penalty)
     return logits.scatter(-1, previous, seen)
@@ -71,6 +129,10 @@ def repetition_penalty(logits: torch.Tensor, previous: torch.Tensor, penalty: fl
 
 def sample(logits: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
     """Draw one token id per row of logits (..., V) from softmax(logits): (...)."""
+    return _sample(check_logits(logits), generator)
+
+
+def _sample(logits: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     probs = logits.softmax(dim=-1)
     flat = probs.reshape(-1, probs.shape[-1])
     return torch.multinomial(flat, 1, generator=generator).reshape(probs.shape[:-1])
@@ -78,7 +140,7 @@ def sample(logits: torch.Tensor, *, generator: torch.Generator | None = None) ->
 
 def entropy(logits: torch.Tensor) -> torch.Tensor:
     """Entropy in nats of softmax(logits) along the last dimension (0 log 0 counts as 0)."""
-    logp = logits.log_softmax(dim=-1)
+    logp = check_logits(logits).log_softmax(dim=-1)
     return -(logp.exp() * logp.nan_to_num(neginf=0.0)).sum(dim=-1)
 
 
@@ -94,34 +156,47 @@ class Strategy:
     repetition_penalty: float | None = None
 
     def __post_init__(self) -> None:  # validate once, with the functions' own messages
-        x = torch.zeros(1, 2)
-        apply_temperature(x, self.temperature)
+        _check_temperature(self.temperature)
         if self.top_k is not None:
-            top_k_filter(x, self.top_k)
+            _check_top_k(self.top_k)
         if self.top_p is not None:
-            top_p_filter(x, self.top_p)
+            _check_top_p(self.top_p)
         if self.min_p is not None:
-            min_p_filter(x, self.min_p)
+            _check_min_p(self.min_p)
         if self.repetition_penalty is not None:
-            repetition_penalty(x, torch.zeros(1, 1, dtype=torch.long), self.repetition_penalty)
+            _check_penalty(self.repetition_penalty)
 
     def filter(self, logits: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
         """The logits after the repetition penalty, temperature, top-k, top-p and min-p, in that order."""
-        if self.repetition_penalty is not None and previous is not None:
-            logits = repetition_penalty(logits, previous, self.repetition_penalty)
-        logits = apply_temperature(logits, self.temperature)
-        if self.top_k is not None:
-            logits = top_k_filter(logits, self.top_k)
-        if self.top_p is not None:
-            logits = top_p_filter(logits, self.top_p)
-        if self.min_p is not None:
-            logits = min_p_filter(logits, self.min_p)
-        return logits
+        self._check(logits, previous)
+        return self._filter(logits, previous)
 
     def pick(self, logits: torch.Tensor, previous: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """One token id per row of logits (..., V): the most likely one if greedy, else a draw after the filters."""
+        self._check(logits, previous)
+        return self._pick(logits, previous, generator)
+
+    def _check(self, logits: torch.Tensor, previous: torch.Tensor | None) -> None:
+        check_logits(logits)
+        if previous is not None:
+            _check_previous(previous, logits)
+
+    def _filter(self, logits: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
+        if self.repetition_penalty is not None and previous is not None:
+            logits = _repetition(logits, previous, self.repetition_penalty)
+        logits = _temperature(logits, self.temperature)
+        if self.top_k is not None:
+            logits = _top_k(logits, self.top_k)
+        if self.top_p is not None:
+            logits = _top_p(logits, self.top_p)
+        if self.min_p is not None:
+            logits = _min_p(logits, self.min_p)
+        return logits
+
+    def _pick(self, logits: torch.Tensor, previous: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         if self.greedy:
-            return self.filter(logits, previous).argmax(dim=-1) if self.repetition_penalty else logits.argmax(dim=-1)
-        return sample(self.filter(logits, previous), generator=generator)
+            return self._filter(logits, previous).argmax(dim=-1) if self.repetition_penalty else logits.argmax(dim=-1)
+        return _sample(self._filter(logits, previous), generator)
 
 
 MAX_NEW_TOKENS = 10_000
@@ -141,13 +216,46 @@ def generate(
     The model reads a window of its context length. When the text outgrows it, the window
     jumps forward by half its length; with `use_cache` the keys and values of the window
     are kept between steps (see `utils.gpt.GPT.forward`), which gives the same tokens faster.
+    The prompt and settings are checked at the call, before the first token.
     """
-    if prompt.dim() != 2 or prompt.shape[1] == 0:
-        raise ValueError("The prompt must hold at least one token (shape (batch, time)).")
+    _check_model(model)
+    _check_prompt(model, prompt)
     count_ok = isinstance(max_new_tokens, int) and not isinstance(max_new_tokens, bool)
     if not count_ok or not 0 <= max_new_tokens <= MAX_NEW_TOKENS:
         raise ValueError(f"max_new_tokens must be a whole number from 0 to {MAX_NEW_TOKENS}, got {max_new_tokens!r}.")
-    model.check_ids(prompt[:, -model.config.block_size :])
+    if not isinstance(strategy, Strategy):
+        raise TypeError(f"strategy must be a Strategy (e.g. Strategy(top_k=20)), got {type(strategy).__name__}.")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}.")
+    return _generate(model, prompt, max_new_tokens, strategy, generator, use_cache)
+
+
+def _check_model(model: torch.nn.Module) -> None:
+    if not all(hasattr(model, name) for name in ("config", "check_ids", "new_cache")):
+        raise TypeError(f"model must be a GPT from utils.gpt (or have its config, check_ids and new_cache), "
+                        f"got {type(model).__name__}.")  # fmt: skip
+
+
+def _check_prompt(model: torch.nn.Module, prompt: torch.Tensor) -> None:
+    """Raise unless `prompt` is a (batch, time) tensor of at least one token id of the model's vocabulary."""
+    if not isinstance(prompt, torch.Tensor):
+        raise TypeError(f"The prompt must be a torch tensor of token ids (batch, time), got {type(prompt).__name__}.")
+    if prompt.dim() != 2 or prompt.shape[1] == 0:
+        raise ValueError("The prompt must hold at least one token (shape (batch, time)).")
+    check_tensor(prompt, "prompt", kind="int")
+    for window in prompt.split(model.config.block_size, dim=1):  # the model reads at most a context at a time
+        model.check_ids(window)
+
+
+def _generate(
+    model: torch.nn.Module,
+    prompt: torch.Tensor,
+    max_new_tokens: int,
+    strategy: Strategy,
+    generator: torch.Generator | None,
+    use_cache: bool,
+) -> Iterator[torch.Tensor]:
+    """The steps of `generate`, after its checks."""
     block = model.config.block_size
     tokens = prompt
     start = max(0, tokens.shape[1] - block)  # first position of the current window
@@ -165,7 +273,7 @@ def generate(
                     logits, _ = model(tokens[:, -1:], cache=cache)
             else:
                 logits, _ = model(tokens[:, start:])
-            nxt = strategy.pick(logits[:, -1], tokens, generator)  # (B,)
+            nxt = strategy._pick(logits[:, -1], tokens, generator)  # (B,)
             tokens = torch.cat([tokens, nxt[:, None]], dim=1)
             yield nxt
 
@@ -178,7 +286,9 @@ def step_seconds(model: torch.nn.Module, length: int, *, repeats: int = 30, seed
     moment of the machine slows both alike. The token ids are random: speed does not
     depend on them.
     """
+    _check_model(model)
     block = model.config.block_size
+    check_count(seed, "seed", minimum=0)
     if isinstance(length, bool) or not isinstance(length, int) or not 2 <= length <= block:
         raise ValueError(f"length must be a whole number from 2 to the model's context ({block}), got {length!r}.")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
@@ -214,8 +324,13 @@ def step_seconds(model: torch.nn.Module, length: int, *, repeats: int = 30, seed
 
 def beam_search(model: torch.nn.Module, prompt: torch.Tensor, max_new_tokens: int, width: int = 4) -> torch.Tensor:
     """The most likely continuation found by keeping `width` partial sequences: prompt (1, T) -> (1, T + n)."""
+    _check_model(model)
+    if not isinstance(prompt, torch.Tensor):
+        raise TypeError(f"The prompt must be a torch tensor of token ids (1, time), got {type(prompt).__name__}.")
     if prompt.dim() != 2 or prompt.shape[0] != 1 or prompt.shape[1] == 0:
         raise ValueError("beam_search takes one non-empty prompt of shape (1, time).")
+    model.check_ids(prompt, name="prompt")
+    check_count(max_new_tokens, "max_new_tokens", minimum=0)
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
         raise ValueError(f"width must be a whole number of at least 1, got {width!r}.")
     if prompt.shape[1] + max_new_tokens > model.config.block_size:
@@ -235,9 +350,17 @@ def beam_search(model: torch.nn.Module, prompt: torch.Tensor, max_new_tokens: in
 
 
 def log_probability(model: torch.nn.Module, ids: torch.Tensor, prompt_length: int) -> float:
-    """Sum of log p(token | previous) over the tokens after the prompt: a sequence's score."""
+    """Sum of log p(token | previous) over the tokens after the prompt: a sequence's score.
+
+    `ids` (1, T) holds the prompt's `prompt_length` tokens and then the continuation.
+    """
+    _check_model(model)
+    check_tensor(ids, "ids", shape=(1, None), kind="int")
+    check_ids(ids, model.config.vocab_size, "ids")
+    check_count(prompt_length, "prompt_length", maximum=ids.shape[1])
+    if ids.shape[1] == prompt_length:
+        return 0.0  # no continuation to score
     with torch.no_grad():
         logits, _ = model(ids[:, :-1])
     logp = logits.log_softmax(-1).gather(-1, ids[:, 1:, None])[0, :, 0]
-    return float(logp[prompt_length - 1 :].sum()) if ids.shape[1] > prompt_length else 0.0
-
+    return float(logp[prompt_length - 1 :].sum())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from typing import Any
 
 import plotly.graph_objects as go
 
 from .bpe import BPETokenizer
-from .tokenizers import CharTokenizer, Tokenizer, WordPieceTokenizer, WordTokenizer
+from .checks import check_number
+from .tokenizers import CharTokenizer, Tokenizer, WordPieceTokenizer, WordTokenizer, check_text
 
 TOKEN_COLORS = ["#fde2a7", "#c9e4f6", "#d5ecc2", "#f7c9d4", "#e3d5f2", "#ffd8b1"]
 
@@ -21,6 +23,7 @@ def pieces(tokenizer: Tokenizer, text: str) -> Pieces:
     Unknown words (word tokenizer) and characters (character tokenizer) are marked with
     a trailing "?" instead of raising, so a playground can show them.
     """
+    check_text(text)
     if isinstance(tokenizer, BPETokenizer):
         return [(tokenizer.token_text(i), i) for i in tokenizer.encode(text)]
     if isinstance(tokenizer, WordPieceTokenizer):
@@ -41,8 +44,20 @@ def _id_text(i: int | None) -> str:
     return "not in the vocabulary" if i is None else f"id {i}"
 
 
+def _check_pieces(tokens: Any, name: str = "tokens") -> Pieces:
+    """`tokens` itself if it is a list of (text, id or None) pairs, as `pieces` returns them."""
+    if isinstance(tokens, str) or not isinstance(tokens, (list, tuple)):
+        raise TypeError(f"{name} must be a list of (text, id) pairs from pieces(), got {type(tokens).__name__}.")
+    for t in tokens:
+        if not (isinstance(t, (list, tuple)) and len(t) == 2 and isinstance(t[0], str)
+                and (t[1] is None or (isinstance(t[1], int) and not isinstance(t[1], bool)))):  # fmt: skip
+            raise ValueError(f"Each of {name} must be a pair (text, id or None) as pieces() makes, got {t!r:.40}.")
+    return tokens
+
+
 def token_html(tokens: Pieces) -> str:
     """Coloured boxes, one per token, with the id on hover; a count underneath."""
+    _check_pieces(tokens)
     spans = [
         f'<span title="{_id_text(i)}" style="background:{TOKEN_COLORS[k % len(TOKEN_COLORS)]};padding:2px 3px;'
         f'margin:1px;border-radius:3px;font-family:monospace;white-space:pre">{html.escape(_visible(t))}</span>'
@@ -58,6 +73,14 @@ def token_figure(rows: Mapping[str, Pieces], title: str = "", *, span: int | Non
 
     `span` fixes the width of the drawing in characters, so that frames of a slider line up.
     """
+    if not isinstance(rows, Mapping):
+        raise TypeError(f"rows must be a dict from a name to the pieces of a text, got {type(rows).__name__}.")
+    for name, tokens in rows.items():
+        _check_pieces(tokens, f"rows[{name!r}]")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}.")
+    if span is not None:
+        check_number(span, "span", low=0, low_open=True)
     fig = go.Figure()
     for name, tokens in rows.items():
         widths = [max(len(t), 1) for t, _ in tokens]

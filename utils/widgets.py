@@ -8,8 +8,12 @@ Write one function of the slider value; then
   advance and packs the results as frames of one plotly figure with a slider, which
   works on the static website with no kernel at all.
 
-A `ValueError` raised by `draw` shows as a one-line message in the output, never as
-a traceback.
+A `ValueError` raised by `draw` (a reader's input the code cannot use: a word the
+model has never seen, a setting out of range) shows as a one-line message in the
+output, never as a traceback. Any other exception is a bug in `draw`, and surfaces.
+
+`walk_figure` and `walk_widget` are the two faces of a latent walk: pictures decoded
+from points on the straight line between two codes, as in Chapters 1, 9 and 10.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
+import torch
 from IPython.display import HTML, Image
 
-from .plots import png_bytes
+from .checks import check_array, check_count, check_number, check_tensor
+from .plots import image_trace, png_bytes
 
 
 def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueWidget) -> widgets.VBox:
@@ -33,14 +39,15 @@ def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueW
     """
     if not controls:
         raise ValueError("live() needs at least one control, e.g. live(draw, t=FloatSlider()).")
+    check_count(scale, "scale")
     output = widgets.Output()
 
     def redraw(_change=None) -> None:
         values = {name: control.value for name, control in controls.items()}
         try:
             result = draw(**values)
-        except Exception as err:  # a widget shows a message, never a traceback
-            result = HTML(f'<p style="color:#b23a48">Cannot draw this: {_escape(str(err))}</p>')
+        except ValueError as err:  # the reader's input: a message, never a traceback
+            result = message(f"Cannot draw this: {err}")
         if isinstance(result, np.ndarray):
             result = Image(data=png_bytes(result, scale=scale))
         show_in(output, result)
@@ -51,8 +58,47 @@ def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueW
     return widgets.VBox([*controls.values(), output])
 
 
+def message(text: str) -> HTML:
+    """A short red message for a widget's output, e.g. to explain why an input cannot be used."""
+    return HTML(f'<p style="color:#b23a48">{_escape(str(text))}</p>')
+
+
+def lerp(a: Any, b: Any, t: float) -> Any:
+    """The point a fraction `t` of the way from `a` to `b`: (1 - t) * a + t * b."""
+    check_number(t, "t", low=0, high=1)
+    a, b = (check_tensor(end, name, kind=None) if isinstance(end, torch.Tensor) else check_array(end, name)
+            for end, name in ((a, "a"), (b, "b")))  # fmt: skip
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"The two ends of a walk must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}.")
+    return (1 - t) * a + t * b
+
+
+def walk_figure(picture: Callable[[float], np.ndarray], *, steps: int = 21, size: int = 360) -> go.Figure:
+    """A slider over t = 0..1 (precomputed, works with no kernel) showing ``picture(t)``, an (H, W, 3) image."""
+    check_count(steps, "steps", minimum=2)
+    check_count(size, "size")
+
+    def draw(t: float) -> go.Figure:
+        fig = go.Figure(image_trace(picture(t)))
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(title=f"t = {t:.2f}", width=size, height=size + 20, margin=dict(l=10, r=10, t=50, b=10))
+        return fig
+
+    return slider_figure(draw, list(np.round(np.linspace(0, 1, steps), 2)), label="t", active=steps // 2)
+
+
+def walk_widget(picture: Callable[..., np.ndarray], *, scale: int = 6, **ends: widgets.ValueWidget) -> widgets.VBox:
+    """Live sliders: the controls in `ends` choose the two ends, a t slider the point between; shows
+    ``picture(**ends, t=t)``."""
+    t = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01, description="t")
+    return live(picture, scale=scale, **ends, t=t)
+
+
 def show_in(output: widgets.Output, obj: Any) -> None:
     """Replace what an Output widget shows with `obj` (a plotly figure, or anything IPython displays)."""
+    if not isinstance(output, widgets.Output):
+        raise TypeError(f"show_in draws into an ipywidgets Output, got {type(output).__name__}.")
     if isinstance(obj, go.Figure):  # a figure would display itself in the cell, not in the widget
         bundle = obj._repr_mimebundle_({}, {})
         output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)

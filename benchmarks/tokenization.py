@@ -1,6 +1,6 @@
 """Our byte-level BPE against Hugging Face's BPE trainer on the same text, one core each.
 
-    python benchmarks/tokenizers.py --corpus PATH --vocab-size 1024 --json out.json
+    python benchmarks/tokenization.py --corpus PATH --vocab-size 1024 --json out.json
 
 Both train on the first 90 % of the text and are measured on all of it (encoding speed)
 and on the last 10 % (tokens per byte, lower is better compression). Targets on 1 MB and
@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ["RAYON_NUM_THREADS"] = "1"  # Hugging Face tokenizers: one core, like ours
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
-from _common import limit_threads, machine, parser, report  # noqa: E402  (also moves this folder last on sys.path)
+from _common import limit_threads, machine, parser, report  # noqa: E402
 
 
 def timed(fn):

@@ -1,0 +1,217 @@
+"""The recipes of every model the book ships: one named recipe per checkpoint, in one registry.
+
+A `Recipe` says what model to build (its config), what data it learns from and with which
+training settings (a `TrainConfig`), and roughly how long that takes on 2 CPU cores. The
+same recipe serves the training script (``python scripts/train.py NAME``), the chapters
+(through `utils.pretrained.load_or_train`), the benchmarks and the tests, so none of them
+types a recipe out again. `train_recipe` trains one from scratch, seeded, with a progress
+bar; `shortened` gives the same recipe over a few steps for quick tests.
+
+| name | model | chapter |
+| --- | --- | --- |
+| gpt_chars | the book's character GPT on the book's corpus | 3, 8, 11 |
+| fruit_ae, fruit_dae, fruit_vae, fruit_vae_beta4, digits_vae | autoencoders and VAEs | 9, 10 |
+| gan_ring, gan_fruits | GANs on the 2D ring and on fruit pictures | 10 |
+| fruit_classifier | the feature network of the Fréchet distance | 10 |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+import torch
+from sklearn.datasets import load_digits
+
+from .adversarial import GANTrainConfig, train_gan
+from .autoencoders import Autoencoder, AutoencoderConfig
+from .checks import check_choice, check_count, check_number
+from .corpus import CHARSET, fingerprint, load_corpus, train_val_split, window_batches
+from .device import seeded
+from .fruits import make_fruits
+from .gan import Discriminator, GANConfig, Generator
+from .gpt import GPT, GPTConfig
+from .metrics import FruitClassifier, ring_of_gaussians
+from .tokenizers import CharTokenizer
+from .train import TrainConfig, train
+
+Fit = Callable[[torch.nn.Module, TrainConfig, torch.device | None, bool, str], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str  # the checkpoint's file name, without .safetensors
+    summary: str  # what the model is, in a few words
+    build: Callable[[], torch.nn.Module]  # the untrained model (built under a fixed seed by train_recipe)
+    config: Any  # the model's config dataclass (None for a model without one)
+    schedule: TrainConfig  # the training settings
+    fit: Fit  # trains the model in place: (model, schedule, device, progress, desc) -> history
+    seconds: float  # training time measured on 2 CPU cores, quoted before training
+    metadata: dict[str, Any] = field(default_factory=dict)  # stored in the manifest (data, noise, alphabet...)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"A recipe's name must be a word like 'fruit_vae' (it names files), got {self.name!r}.")
+        if not isinstance(self.schedule, TrainConfig):
+            raise TypeError(f"schedule must be a TrainConfig, got {type(self.schedule).__name__}.")
+        if not callable(self.build) or not callable(self.fit):
+            raise TypeError("build and fit must be functions.")
+        check_number(self.seconds, "seconds", low=0, low_open=True)
+
+    @property
+    def script(self) -> str:
+        """The command that recreates this recipe's checkpoint."""
+        return f"python scripts/train.py {self.name}"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def chapter_tokenizer() -> CharTokenizer:
+    """The character tokenizer of the book's GPT: the corpus's fixed 96-character alphabet."""
+    return CharTokenizer(CHARSET)
+
+
+def autoencoder_data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train, held-out) images for "fruits" (5,000 and 1,000 of seed 0) or "digits" (scikit-learn's)."""
+    check_choice(name, "data set", ("fruits", "digits"))
+    if name == "fruits":
+        x = make_fruits(6000, seed=0).to_tensor()
+        return x[:5000], x[5000:]
+    digits = torch.tensor(load_digits().images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
+    return digits[:1500], digits[1500:]
+
+
+def fruit_classifier_data() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """((images, labels) to learn from: 3,000 fruits of seed 1, (images, labels) held out: seed 0's last 1,000)."""
+    fruits, held_out = make_fruits(3000, seed=1), make_fruits(6000, seed=0)
+    return ((fruits.to_tensor(), torch.from_numpy(fruits.labels)),
+            (held_out.to_tensor()[5000:], torch.from_numpy(held_out.labels[5000:])))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- how each family trains
+
+
+def gpt_schedule(steps: int, batch_size: int = 16) -> TrainConfig:
+    """The book's training settings for character GPTs (nanoGPT's, scaled to `steps`)."""
+    return TrainConfig(steps=steps, batch_size=batch_size, lr=1e-3, weight_decay=0.1, betas=(0.9, 0.99),
+                       warmup_steps=min(100, steps // 10), min_lr=1e-4, grad_clip=1.0,
+                       eval_every=max(1, steps // 10), eval_batches=50)  # fmt: skip
+
+
+def fit_gpt_chars(
+    model: GPT, schedule: TrainConfig, device: torch.device | str | None = None, progress: bool = True,
+    desc: str = "GPT", on_evaluate: Callable[[pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Train a character GPT on the book's corpus (90/10 split) in place; returns its history."""
+    if not isinstance(model, GPT) or not isinstance(schedule, TrainConfig):
+        raise TypeError("fit_gpt_chars trains a utils.gpt.GPT with a TrainConfig.")
+    tokenizer = chapter_tokenizer()
+    if model.config.vocab_size != tokenizer.vocab_size:
+        raise ValueError(f"The corpus has {tokenizer.vocab_size} characters; build the config with that vocab_size.")
+    train_ids, val_ids = train_val_split(torch.tensor(tokenizer.encode(load_corpus())))
+    size, batch = model.config.block_size, schedule.batch_size
+    return train(model, lambda m, b: m(*b)[1], window_batches(train_ids, size, batch), config=schedule,
+                 val_data=window_batches(val_ids, size, batch), device=device, progress=progress, desc=desc,
+                 on_evaluate=on_evaluate)  # fmt: skip
+
+
+def _fit_autoencoder(data: str, noise: float) -> Fit:
+    def fit(model, schedule, device, progress, desc):
+        train_x, held_out = autoencoder_data(data)
+        return train(model, lambda m, batch: m.loss(batch, noise=noise), train_x, val_data=held_out,
+                     config=schedule, device=device, progress=progress, desc=desc)  # fmt: skip
+
+    return fit
+
+
+def _fit_gan(data: Callable[[], torch.Tensor]) -> Fit:
+    def fit(generator, schedule, device, progress, desc):
+        with seeded(1):
+            discriminator = Discriminator(generator.config)
+        generator.to(device)
+        return train_gan(generator, discriminator, data(), schedule, progress=progress, desc=desc)
+
+    return fit
+
+
+def _fit_classifier(model, schedule, device, progress, desc):
+    (x, y), val = fruit_classifier_data()
+    loss = lambda m, batch: torch.nn.functional.cross_entropy(m(batch[0]), batch[1])  # noqa: E731
+    return train(model, loss, (x, y), val_data=val, config=schedule, device=device, progress=progress, desc=desc)
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+def _gpt() -> Recipe:
+    config = GPTConfig.book(len(CHARSET))
+    return Recipe("gpt_chars", "the book's character-level GPT (Chapter 8)", lambda: GPT(config), config,
+                  gpt_schedule(3000, batch_size=8), fit_gpt_chars, 430,
+                  {"chars": CHARSET, "corpus_sha256_16": fingerprint(load_corpus())})  # fmt: skip
+
+
+FRUIT_AE = AutoencoderConfig(latent=16, hidden=64, conv=True)
+FRUIT_VAE = AutoencoderConfig(latent=16, hidden=64, conv=True, variational=True)
+DIGITS_VAE = AutoencoderConfig(image_size=8, channels=1, latent=8, hidden=64, conv=True, variational=True)
+AUTOENCODER_SCHEDULE = TrainConfig(steps=1500, batch_size=64, lr=2e-3, eval_every=300)
+
+
+def _autoencoder(name: str, summary: str, config: AutoencoderConfig, data: str, noise: float, seconds: float):
+    return Recipe(name, summary, lambda: Autoencoder(config), config, AUTOENCODER_SCHEDULE,
+                  _fit_autoencoder(data, noise), seconds, {"data": data, "noise": noise})  # fmt: skip
+
+
+def _gan(name: str, summary: str, config: GANConfig, schedule: GANTrainConfig, data, seconds: float) -> Recipe:
+    return Recipe(name, summary, lambda: Generator(config), config, schedule, _fit_gan(data), seconds)
+
+
+RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
+    "gpt_chars": _gpt,  # built on first use: it reads the corpus
+    "fruit_ae": _autoencoder("fruit_ae", "the fruit autoencoder (Chapter 9)", FRUIT_AE, "fruits", 0.0, 30),
+    "fruit_dae": _autoencoder("fruit_dae", "the denoising fruit autoencoder (Chapter 9)", FRUIT_AE, "fruits", 0.2,
+                              30),
+    "fruit_vae": _autoencoder("fruit_vae", "the fruit VAE (Chapter 9)", FRUIT_VAE, "fruits", 0.0, 30),
+    "fruit_vae_beta4": _autoencoder("fruit_vae_beta4", "the fruit VAE with beta = 4 (Chapter 9)",
+                                    replace(FRUIT_VAE, beta=4.0), "fruits", 0.0, 30),
+    "digits_vae": _autoencoder("digits_vae", "the digits VAE (Chapter 9)", DIGITS_VAE, "digits", 0.0, 5),
+    "gan_ring": _gan("gan_ring", "the 2D GAN on a ring of 8 Gaussians (Chapter 10)",
+                     GANConfig(latent=8, hidden=128, pack=2),
+                     GANTrainConfig(steps=12000, batch_size=256, lr=5e-4, min_lr=2e-5, decay="linear",
+                                    eval_every=500),
+                     lambda: ring_of_gaussians(20000, std=0.05, seed=0)[0], 45),
+    "gan_fruits": _gan("gan_fruits", "the fruit GAN (Chapter 10)", GANConfig(data="images", latent=64, hidden=128),
+                       GANTrainConfig(steps=3000, batch_size=64, lr=2e-4, eval_every=100),
+                       lambda: autoencoder_data("fruits")[0], 240),
+    "fruit_classifier": Recipe("fruit_classifier", "the fruit classifier behind the Fréchet distance (Chapter 10)",
+                               FruitClassifier, None, TrainConfig(steps=800, batch_size=64, eval_every=200),
+                               _fit_classifier, 20),
+}  # fmt: skip
+
+
+def get_recipe(name: str | Recipe) -> Recipe:
+    """The recipe called `name` (see the table in this module's docstring); a Recipe is returned as it is."""
+    if isinstance(name, Recipe):
+        return name
+    check_choice(name, "model", list(RECIPES))
+    recipe = RECIPES[name]
+    return recipe if isinstance(recipe, Recipe) else recipe()
+
+
+def shortened(recipe: Recipe, steps: int) -> Recipe:
+    """The same recipe over `steps` training steps: for tests that check the whole path quickly."""
+    check_count(steps, "steps")
+    return replace(recipe, schedule=recipe.schedule.shortened(steps))
+
+
+def train_recipe(
+    recipe: str | Recipe, *, device: torch.device | str | None = None, progress: bool = True
+) -> tuple[torch.nn.Module, pd.DataFrame]:
+    """Build the recipe's model under seed 0 and train it: (model in eval mode, history)."""
+    recipe = get_recipe(recipe)
+    with seeded(0):
+        model = recipe.build()
+    history = recipe.fit(model, recipe.schedule, device, progress, recipe.name)
+    return model.eval(), history
