@@ -108,6 +108,9 @@ def _damage(path, change):
         (lambda m: json.dumps({**m, "manifest_version": 1}), "has version 1"),
         (lambda m: json.dumps({**m, "history": {"step": [1, 2], "seconds": [1]}}), "not a table"),
         (lambda m: json.dumps({**m, "aliases": {"x": "nowhere"}}), "ties x to nowhere"),
+        (lambda m: json.dumps({**m, "aliases": {"x": ["y"]}}), "aliases that are not names"),
+        (lambda m: json.dumps({**m, "history": {"step": "12"}}), "not a table"),
+        (lambda m: json.dumps({**m, "file": "other.safetensors"}), "describes other.safetensors"),
     ],
 )
 def test_a_damaged_manifest_is_a_checkpoint_error_naming_file_and_command(saved, change, message):
@@ -120,6 +123,21 @@ def test_a_damaged_manifest_is_a_checkpoint_error_naming_file_and_command(saved,
     read = read_manifest if "ties" not in message else load_checkpoint
     with pytest.raises(CheckpointError):
         read(path)
+
+
+def test_an_empty_script_still_names_the_rebuild_command(saved):
+    _, path = saved
+    _damage(path, lambda m: json.dumps({**m, "script": ""}))
+    with pytest.raises(CheckpointError, match="names no command.*python scripts/train.py tiny") as err:
+        load_checkpoint(path)
+    assert err.value.fix == "python scripts/train.py tiny" and "names no command" in err.value.problem
+
+
+def test_empty_tensors_are_not_mistaken_for_tied_ones(tmp_path):
+    model = torch.nn.Module()
+    model.a, model.b = torch.nn.Parameter(torch.zeros(0)), torch.nn.Parameter(torch.zeros(0, 5))
+    state, manifest = load_checkpoint(_save(model, tmp_path / "empty.safetensors"))
+    assert manifest["aliases"] == {} and state["b"].shape == (0, 5)
 
 
 def test_bad_arguments_when_saving(tmp_path):

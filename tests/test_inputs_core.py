@@ -15,8 +15,16 @@ from bad_inputs import Case, run_cases
 
 from utils import checks, plots
 from utils.adversarial import GANTrainConfig, train_gan
-from utils.checkpoints import history_of, load_checkpoint, manifest_path, read_manifest, save_checkpoint, sha256_of
-from utils.device import get_device, seed_everything, seeded
+from utils.checkpoints import (
+    history_of,
+    load_checkpoint,
+    manifest_path,
+    read_manifest,
+    rebuild_command,
+    save_checkpoint,
+    sha256_of,
+)
+from utils.device import get_device, randn, seed_everything, seeded
 from utils.gan import (
     Discriminator,
     GANConfig,
@@ -142,6 +150,7 @@ CASES = [
         ),
         extra={"history": [HISTORY.iloc[:0], "history"], "config": [3, "config"]},
     ),  # fmt: skip
+    Case(rebuild_command, lambda: dict(name="fruit_vae")),
     Case(history_of, lambda: dict(manifest=read_manifest(saved_checkpoint())), extra={"manifest": [None, {}, []]}),
     # utils.train
     Case(
@@ -196,7 +205,7 @@ CASES = [
         nan_ok=True,
     ),  # NaN is how the history marks a loss that was not measured (no validation data)
     Case(History.frame, lambda: dict(step=1), call=lambda step: (h := History(), h.record(step, x=1.0), h.frame())[2]),
-    Case(seeded_loop, lambda: dict(config=TINY, device="cpu"), call=lambda **kw: _enter(seeded_loop(**kw))),
+    Case(seeded_loop, lambda: dict(config=TINY), call=lambda **kw: _enter(seeded_loop(**kw)), extra={"config": [None]}),
     Case(progress_bar, lambda: dict(config=TINY, progress=False, desc="x"), extra={"config": [None, 3]}),
     Case(set_lr, lambda: dict(optimizer=make_optimizer(_model(), TINY), lr=0.01)),
     Case(
@@ -283,6 +292,7 @@ CASES = [
     Case(get_device, lambda: dict(prefer="cpu"), extra={"prefer": ["gpu", 7]}),
     Case(seed_everything, lambda: dict(seed=3)),
     Case(seeded, lambda: dict(seed=3), call=lambda seed: _enter(seeded(seed))),
+    Case(randn, lambda: dict(shape=(2, 3), generator=_g(), device="cpu"), extra={"shape": [5, (2, -1), (2.5,)]}),
     # utils.plots
     Case(plots.as_images, lambda: dict(images=_rand(2, 3, 4, 4))),
     Case(plots.figure_html, lambda: dict(fig=_square_figure(1)), extra={"fig": [None, {"data": []}]}),
@@ -324,6 +334,8 @@ EXEMPT = {
     "utils.pretrained.cached_checkpoints": "takes no arguments: the cache folder comes from $GENAI_CACHE",
     "utils.recipes.chapter_tokenizer": "takes no arguments: the GPT's fixed alphabet",
     "utils.recipes.fruit_classifier_data": "takes no arguments: the classifier's fixed data",
+    "utils.recipes.fruit_images": "takes no arguments: the fruit GAN's fixed data",
+    "utils.recipes.ring_data": "takes no arguments: the 2D GAN's fixed data",
 }
 
 test_bad_inputs = run_cases(CASES)

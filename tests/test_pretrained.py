@@ -103,7 +103,8 @@ def test_load_or_train_trains_with_a_notice_when_nothing_is_shipped_then_uses_th
     trained = load_or_train("digits_vae", progress=False)
     notice = capsys.readouterr().out.strip()
     assert trained.source == "trained" and len(notice.splitlines()) == 1
-    assert "no shipped checkpoint digits_vae.safetensors" in notice and "about 5 seconds" in notice
+    assert notice.startswith("No shipped checkpoint digits_vae.safetensors. Training the digits VAE")
+    assert "about 5 seconds on 2 CPU cores" in notice
     again = load_or_train("digits_vae")
     assert again.source == "cache" and capsys.readouterr().out == ""
     shipped = load_pretrained("digits_vae", folder=CHECKPOINTS)
@@ -117,6 +118,7 @@ def test_load_or_train_trains_with_a_notice_when_nothing_is_shipped_then_uses_th
         (lambda m: json.dumps({**m, "kind": "GPT"}), "another recipe"),
         (lambda m: json.dumps({**m, "config": {**m["config"], "latent": 3}}), "another recipe"),
         (lambda m: json.dumps({k: v for k, v in m.items() if k != "train_seconds"}), "lacks the field"),
+        (lambda m: json.dumps({**m, "metadata": {**m["metadata"], "noise": 0.5}}), "another recipe"),
     ],
 )
 def test_a_damaged_shipped_checkpoint_is_refused_and_retrained(monkeypatch, tmp_path, capsys, damage, reason):
@@ -144,7 +146,8 @@ def test_weights_that_do_not_fit_the_config_are_a_checkpoint_error(tmp_path):
     other = Autoencoder(AutoencoderConfig(image_size=8, channels=1, latent=8, hidden=32, conv=True, variational=True))
     _, history = train_recipe(shortened(recipe, 1), progress=False)
     save_checkpoint(other, tmp_path / "digits_vae.safetensors", recipe="digits_vae", config=recipe.config,
-                    train_config=recipe.schedule, history=history, script=recipe.script)  # fmt: skip
+                    train_config=recipe.schedule, history=history, script=recipe.script,
+                    metadata=recipe.metadata)  # fmt: skip
     with pytest.raises(CheckpointError, match="do not fit Autoencoder"):
         load_pretrained("digits_vae", folder=tmp_path)
 

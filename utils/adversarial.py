@@ -32,7 +32,7 @@ from .train import (
 
 @dataclass
 class GANTrainConfig(TrainConfig):
-    """`TrainConfig` with DCGAN's defaults and the two settings only a GAN has."""
+    """`TrainConfig` with DCGAN's defaults and the two settings only a GAN has (`eval_batches` is unused)."""
 
     lr: float = 2e-4  # Adam learning rate, for both networks
     betas: tuple[float, float] = (0.5, 0.999)  # DCGAN's Adam settings
@@ -60,7 +60,9 @@ def train_gan(
     """Train G and D in turns on real samples `data` (N, ...); returns the history (step, d_loss, g_loss, seconds).
 
     Each step: `d_steps` discriminator updates on a batch of real and a batch of generated
-    samples, then one generator update. Both networks stay on the generator's device.
+    samples, then one generator update. Each row of the history holds the mean losses since
+    the row before (the last discriminator update of each step). Both networks stay on the
+    generator's device.
     """
     config = config or GANTrainConfig()
     if not isinstance(generator, Generator) or not isinstance(discriminator, Discriminator):
@@ -76,11 +78,12 @@ def train_gan(
     discriminator.to(device)
     next_batch = _batch_source(data, config.batch_size, "data")
     history = History(on_evaluate)
-    with seeded_loop(config, device) as rng:
+    with seeded_loop(config) as rng:
         g_opt, d_opt = make_optimizer(generator, config), make_optimizer(discriminator, config)
         bar = progress_bar(config, progress, desc)
         generator.train()
         discriminator.train()
+        d_sum, g_sum, count = 0.0, 0.0, 0  # losses since the last record, averaged as utils.train does
         for step in bar:
             set_lr(g_opt, config.lr_at(step))
             set_lr(d_opt, config.lr_at(step))
@@ -92,19 +95,28 @@ def train_gan(
                                             config.loss)  # fmt: skip
                 d_opt.zero_grad(set_to_none=True)
                 checked_loss(d_loss, step).backward()
+                _clip(discriminator, config)
                 d_opt.step()
             fake = generator(generator.noise(config.batch_size, rng))
             g_loss = generator_loss(_judged(discriminator, fake, step), config.loss)
             g_opt.zero_grad(set_to_none=True)
             checked_loss(g_loss, step).backward()
+            _clip(generator, config)
             g_opt.step()
+            d_sum, g_sum, count = d_sum + d_loss.item(), g_sum + g_loss.item(), count + 1
             if step % config.eval_every == 0 or step == config.steps:
-                history.record(step, d_loss=d_loss.item(), g_loss=g_loss.item())
-                bar.set_postfix(d=f"{d_loss.item():.3f}", g=f"{g_loss.item():.3f}")
+                history.record(step, d_loss=d_sum / count, g_loss=g_sum / count)
+                bar.set_postfix(d=f"{d_sum / count:.3f}", g=f"{g_sum / count:.3f}")
+                d_sum, g_sum, count = 0.0, 0.0, 0
         bar.close()
     generator.eval()
     discriminator.eval()
     return history.frame()
+
+
+def _clip(model: torch.nn.Module, config: GANTrainConfig) -> None:
+    if config.grad_clip is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
 
 
 def _judged(discriminator: Discriminator, samples: torch.Tensor, step: int) -> torch.Tensor:

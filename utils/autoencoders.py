@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .checks import check_count, check_images, check_number, check_tensor
+from .device import randn
 
 
 @dataclass
@@ -154,7 +155,7 @@ class Autoencoder(torch.nn.Module):
         check_number(noise, "noise", low=0)
         source = x
         if noise > 0:
-            source = (x + noise * torch.randn(x.shape, generator=generator, device=x.device)).clamp(0, 1)
+            source = (x + noise * randn(tuple(x.shape), generator=generator, device=x.device)).clamp(0, 1)
         if not self.config.variational:
             logits = self.decoder(self._encode(source))
             return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
@@ -194,7 +195,7 @@ class Autoencoder(torch.nn.Module):
         check_count(k, "k (the number of samples per image)")
         mu, logvar = self._encode(x)
         std = (0.5 * logvar).exp()
-        eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
+        eps = randn((k, *mu.shape), generator=generator, device=mu.device)
         z = mu + std * eps  # (k, B, Z)
         logits = self.decoder(z.flatten(0, 1)).view(k, *x.shape)
         log_px = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").flatten(2).sum(2)
@@ -207,7 +208,7 @@ class Autoencoder(torch.nn.Module):
         """n new images decoded from the prior z ~ N(0, I)."""
         check_count(n, "n (the number of images)")
         device = next(self.parameters()).device
-        return self._decode(torch.randn(n, self.config.latent, generator=generator, device=device))
+        return self._decode(randn((n, self.config.latent), generator=generator, device=device))
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -217,7 +218,7 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Gene
 
 
 def _reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    eps = torch.randn(mu.shape, generator=generator, device=mu.device)
+    eps = randn(tuple(mu.shape), generator=generator, device=mu.device)
     return mu + (0.5 * logvar).exp() * eps
 
 

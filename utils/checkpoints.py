@@ -36,7 +36,21 @@ FIELDS = {  # every manifest field and the JSON type it must have
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint is missing, damaged or does not match its manifest."""
+    """A checkpoint is missing, damaged or does not match its manifest.
+
+    `problem` says what is wrong and `fix` the command that rebuilds the file; the message is both.
+    """
+
+    def __init__(self, problem: str, fix: str):
+        super().__init__(f"{problem} Re-create it with: {fix}")
+        self.problem, self.fix = problem, fix
+
+
+def rebuild_command(name: str) -> str:
+    """The command that recreates the book's checkpoint `name` (see utils.recipes)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"A checkpoint's name is a word like 'fruit_vae', got {name!r}.")
+    return f"python scripts/train.py {name}"
 
 
 def sha256_of(path: str | Path) -> str:
@@ -84,7 +98,7 @@ def save_checkpoint(
     tensors, aliases, seen = {}, {}, {}
     for name, t in model.state_dict().items():
         key = (t.data_ptr(), t.shape, t.stride()) if t.numel() else None
-        if key in seen:  # a tied weight (e.g. a GPT's output layer = its token embeddings): store once
+        if key is not None and key in seen:  # a tied weight (a GPT's output layer = its token embeddings): store once
             aliases[name] = seen[key]
             continue
         seen[key] = name
@@ -113,31 +127,36 @@ def save_checkpoint(
 def read_manifest(path: str | Path) -> dict[str, Any]:
     """The manifest of checkpoint `path` as a dict, with every field checked."""
     mpath = manifest_path(path)
+    fix = rebuild_command(Path(path).stem)
     if not mpath.exists():
-        raise CheckpointError(f"The manifest {mpath} is missing, so {Path(path).name} cannot be checked. "
-                              "Re-create the checkpoint with its training script: python scripts/train.py "
-                              f"{Path(path).stem}")  # fmt: skip
-    fix = f"Re-create it with: python scripts/train.py {Path(path).stem}"
+        raise CheckpointError(f"The manifest {mpath} is missing, so {Path(path).name} cannot be checked.", fix)
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"The manifest {mpath} is not valid JSON ({err}). {fix}") from None
+        raise CheckpointError(f"The manifest {mpath} is not valid JSON ({err}).", fix) from None
     if not isinstance(manifest, dict):
-        raise CheckpointError(f"The manifest {mpath} must hold a JSON object, got {type(manifest).__name__}. {fix}")
+        raise CheckpointError(f"The manifest {mpath} must hold a JSON object, got {type(manifest).__name__}.", fix)
     if isinstance(manifest.get("script"), str) and manifest["script"]:
-        fix = f"Re-create it with: {manifest['script']}"
+        fix = manifest["script"]
     missing = sorted(set(FIELDS) - set(manifest))
     if missing:
-        raise CheckpointError(f"The manifest {mpath} lacks the field(s) {', '.join(missing)}. {fix}")
+        raise CheckpointError(f"The manifest {mpath} lacks the field(s) {', '.join(missing)}.", fix)
     wrong = [k for k, kind in FIELDS.items() if not isinstance(manifest[k], kind) or isinstance(manifest[k], bool)]
     if wrong:
-        raise CheckpointError(f"The manifest {mpath} has fields of the wrong type: {', '.join(wrong)}. {fix}")
+        raise CheckpointError(f"The manifest {mpath} has fields of the wrong type: {', '.join(wrong)}.", fix)
     if manifest["manifest_version"] != MANIFEST_VERSION:
         raise CheckpointError(f"The manifest {mpath} has version {manifest['manifest_version']}; this code reads "
-                              f"version {MANIFEST_VERSION}. {fix}")  # fmt: skip
+                              f"version {MANIFEST_VERSION}.", fix)  # fmt: skip
     columns = manifest["history"]
-    if "step" not in columns or len({len(v) if isinstance(v, list) else -1 for v in columns.values()}) != 1:
-        raise CheckpointError(f"The manifest {mpath} has a history that is not a table of equal columns. {fix}")
+    if ("step" not in columns or not all(isinstance(v, list) for v in columns.values())
+            or len({len(v) for v in columns.values()}) != 1):  # fmt: skip
+        raise CheckpointError(f"The manifest {mpath} has a history that is not a table of equal columns.", fix)
+    if not all(isinstance(v, str) for v in manifest["aliases"].values()):
+        raise CheckpointError(f"The manifest {mpath} has aliases that are not names of tensors.", fix)
+    if not manifest["script"]:
+        raise CheckpointError(f"The manifest {mpath} names no command that recreates it.", fix)
+    if manifest["file"] != Path(path).name:
+        raise CheckpointError(f"The manifest {mpath} describes {manifest['file']}, not {Path(path).name}.", fix)
     return manifest
 
 
@@ -159,26 +178,22 @@ def load_checkpoint(
     """
     path = Path(path)
     manifest = read_manifest(path)
-    fix = f"Re-create it with: {manifest['script']}"
+    fix = manifest["script"]
     if not path.exists():
-        raise CheckpointError(f"Checkpoint {path} is missing. {fix}")
+        raise CheckpointError(f"Checkpoint {path} is missing.", fix)
     if path.stat().st_size != manifest["bytes"]:
-        raise CheckpointError(
-            f"Checkpoint {path} has {path.stat().st_size} bytes but its manifest expects "
-            f"{manifest['bytes']}: the file is truncated or was replaced. {fix}"
-        )
+        raise CheckpointError(f"Checkpoint {path} has {path.stat().st_size} bytes but its manifest expects "
+                              f"{manifest['bytes']}: the file is truncated or was replaced.", fix)  # fmt: skip
     if sha256_of(path) != manifest["sha256"]:
-        raise CheckpointError(
-            f"Checkpoint {path} does not match the SHA-256 in {manifest_path(path).name}: "
-            f"the file was changed after it was saved. {fix}"
-        )
+        raise CheckpointError(f"Checkpoint {path} does not match the SHA-256 in {manifest_path(path).name}: "
+                              "the file was changed after it was saved.", fix)  # fmt: skip
     try:
         state = load_file(str(path), device=str(check_device(device)))
     except SafetensorError as err:  # pragma: no cover - the hash check catches this first
-        raise CheckpointError(f"Checkpoint {path} cannot be read ({err}). {fix}") from err
+        raise CheckpointError(f"Checkpoint {path} cannot be read ({err}).", fix) from err
     for name, original in manifest["aliases"].items():
         if original not in state:
-            raise CheckpointError(f"The manifest of {path} ties {name} to {original}, which the file lacks. {fix}")
+            raise CheckpointError(f"The manifest of {path} ties {name} to {original}, which the file lacks.", fix)
         state[name] = state[original]
     return state, manifest
 

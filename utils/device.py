@@ -27,9 +27,23 @@ def seeded(seed: int) -> Iterator[None]:
     without changing what the caller's next random draw would have been.
     """
     _check_seed(seed)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count())):  # torch.manual_seed seeds CUDA too
         torch.manual_seed(seed)
         yield
+
+
+def randn(
+    shape: tuple[int, ...], *, generator: torch.Generator | None = None, device: torch.device | str | None = None
+) -> torch.Tensor:
+    """Standard normal noise of `shape` on `device`, drawn on the random generator's own device.
+
+    So a CPU generator (the book's usual seeded one) also serves a model on the GPU.
+    """
+    if isinstance(shape, int) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        raise ValueError(f"shape must be a tuple of sizes (whole numbers, 0 or more), got {shape!r}.")
+    device = check_device(device)
+    drawn_on = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=drawn_on).to(device)
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .checks import check_choice, check_count, check_tensor
+from .device import randn
 
 LOSSES = ("minimax", "nonsaturating", "hinge")
 
@@ -83,9 +84,7 @@ class Generator(torch.nn.Module):
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n noise vectors z ~ N(0, I) on the generator's device, drawn on the random generator's device."""
         check_count(n, "the number of samples")
-        device = next(self.parameters()).device
-        drawn_on = generator.device if generator is not None else device
-        return torch.randn(n, self.config.latent, generator=generator, device=drawn_on).to(device)
+        return randn((n, self.config.latent), generator=generator, device=next(self.parameters()).device)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from .checkpoints import CheckpointError, history_of, load_checkpoint, save_checkpoint
+from .checkpoints import CheckpointError, history_of, load_checkpoint, manifest_path, read_manifest, save_checkpoint
 from .checks import check_choice
 from .corpus import cache_dir
 from .device import seeded
@@ -63,48 +63,49 @@ def cached_checkpoints() -> Path:
 
 
 def load_pretrained(
-    recipe: Recipe | str, device: torch.device | str | None = None, *, folder: str | Path | None = None
+    recipe: str | Recipe, device: torch.device | str | None = None, *, folder: str | Path | None = None
 ) -> Trained:
     """The checkpoint of a recipe (or its name) from `folder` (default: the shipped ones); a CheckpointError if
     it is missing, damaged or made by another recipe."""
     recipe = get_recipe(recipe)
     folder = Path(folder) if folder is not None else CHECKPOINTS
     path = folder / f"{recipe.name}.safetensors"
-    fix = f"Re-create it with: {recipe.script}"
-    if not path.with_suffix(".json").exists():
-        raise CheckpointError(f"No checkpoint {path.name} in {folder}. {fix}")
-    state, manifest = load_checkpoint(path, device=device)
+    if not manifest_path(path).exists():
+        raise CheckpointError(f"No checkpoint {path.name} in {folder}.", recipe.script)
     with seeded(0):  # the weights are replaced below; seeding leaves the caller's random state alone
         model = recipe.build()
-    _check_matches_recipe(manifest, recipe, type(model).__name__, path, fix)
+    _check_matches_recipe(read_manifest(path), recipe, type(model).__name__, path)  # before hashing the weights
+    state, manifest = load_checkpoint(path, device=device)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
         first = str(err).strip().splitlines()[-1].strip()[:200]
-        raise CheckpointError(f"The weights in {path} do not fit {manifest['kind']}({manifest['config']}): "
-                              f"{first}. {fix}") from None  # fmt: skip
+        raise CheckpointError(f"The weights in {path} do not fit {manifest['kind']}({manifest['config']}): {first}.",
+                              recipe.script) from None  # fmt: skip
     return Trained(model.to(device).eval(), manifest, "shipped" if folder == CHECKPOINTS else "cache")
 
 
 def load_or_train(
-    name: str, device: torch.device | str | None = None, *, retrain: bool = False, progress: bool = True
+    name: str | Recipe, device: torch.device | str | None = None, *, retrain: bool = False, progress: bool = True
 ) -> Trained:
     """The model of recipe `name`: shipped, else cached, else trained now (with a notice and a progress bar).
 
-    With `retrain=True` it always trains, and caches the result for next time.
+    With `retrain=True` it always trains; the result goes to the cache, which is used whenever no valid
+    shipped checkpoint exists.
     """
     recipe = get_recipe(name)
     if not isinstance(retrain, bool):
         raise ValueError(f"retrain must be True or False, got {retrain!r}.")
-    reason = "you asked to retrain it"
+    reason = "You asked to retrain it"
     if not retrain:
         problems = []
         for folder in (CHECKPOINTS, cached_checkpoints()):
             try:
-                return load_pretrained(name, device, folder=folder)
+                return load_pretrained(recipe, device, folder=folder)
             except CheckpointError as err:
-                problems.append(str(err).split(" Re-create")[0])
-        reason = problems[0] if (CHECKPOINTS / f"{name}.json").exists() else f"no shipped checkpoint {name}.safetensors"
+                problems.append(err.problem.rstrip("."))
+        shipped = manifest_path(CHECKPOINTS / f"{recipe.name}.safetensors").exists()
+        reason = problems[0] if shipped else f"No shipped checkpoint {recipe.name}.safetensors"
     print(f"{reason}. Training {recipe.summary} now: about {_duration(recipe.seconds)} on 2 CPU cores; "
           f"the result is cached in {cached_checkpoints()}.")  # fmt: skip
     model, manifest = train_and_save(recipe, cached_checkpoints(), device=device, progress=progress)
@@ -112,7 +113,7 @@ def load_or_train(
 
 
 def train_and_save(
-    recipe: Recipe | str, folder: str | Path, *, device: torch.device | str | None = None, progress: bool = True
+    recipe: str | Recipe, folder: str | Path, *, device: torch.device | str | None = None, progress: bool = True
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Train a recipe and save its checkpoint in `folder`: (model in eval mode, manifest)."""
     recipe = get_recipe(recipe)
@@ -120,17 +121,17 @@ def train_and_save(
     path = save_checkpoint(model, Path(folder) / f"{recipe.name}.safetensors", recipe=recipe.name,
                            config=recipe.config, train_config=recipe.schedule, history=history,
                            script=recipe.script, metadata=recipe.metadata)  # fmt: skip
-    return model, load_checkpoint(path)[1]
+    return model, read_manifest(path)
 
 
-def _check_matches_recipe(manifest: dict[str, Any], recipe: Recipe, kind: str, path: Path, fix: str) -> None:
-    """A CheckpointError unless the manifest is of this recipe, its kind of model, config and settings."""
+def _check_matches_recipe(manifest: dict[str, Any], recipe: Recipe, kind: str, path: Path) -> None:
+    """A CheckpointError unless the manifest is of this recipe, its kind of model, config, settings and data."""
     expected = {"recipe": recipe.name, "kind": kind, "config": _plain(recipe.config),
-                "train_config": _plain(recipe.schedule)}  # fmt: skip
+                "train_config": _plain(recipe.schedule), "metadata": _plain(recipe.metadata)}  # fmt: skip
     wrong = [key for key, value in expected.items() if _plain(manifest[key]) != value]
     if wrong:
         raise CheckpointError(f"{path} was made by another recipe than today's {recipe.name!r} (its "
-                              f"{', '.join(wrong)} differ). {fix}")  # fmt: skip
+                              f"{', '.join(wrong)} differ).", recipe.script)  # fmt: skip
 
 
 def _plain(value: Any) -> Any:

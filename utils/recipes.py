@@ -27,6 +27,7 @@ from sklearn.datasets import load_digits
 
 from .adversarial import GANTrainConfig, train_gan
 from .autoencoders import Autoencoder, AutoencoderConfig
+from .checkpoints import rebuild_command
 from .checks import check_choice, check_count, check_number
 from .corpus import CHARSET, fingerprint, load_corpus, train_val_split, window_batches
 from .device import seeded
@@ -63,7 +64,7 @@ class Recipe:
     @property
     def script(self) -> str:
         """The command that recreates this recipe's checkpoint."""
-        return f"python scripts/train.py {self.name}"
+        return rebuild_command(self.name)
 
 
 # ----------------------------------------------------------------------------- data
@@ -82,6 +83,11 @@ def autoencoder_data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
         return x[:5000], x[5000:]
     digits = torch.tensor(load_digits().images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
     return digits[:1500], digits[1500:]
+
+
+def fruit_images() -> torch.Tensor:
+    """The 5,000 fruit pictures (seed 0) that the VAEs and the fruit GAN learn from."""
+    return autoencoder_data("fruits")[0]
 
 
 def fruit_classifier_data() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
@@ -127,12 +133,17 @@ def _fit_autoencoder(data: str, noise: float) -> Fit:
     return fit
 
 
+def ring_data() -> torch.Tensor:
+    """The 2D GAN's real samples: 20,000 points on a ring of 8 Gaussians (std 0.05, seed 0)."""
+    return ring_of_gaussians(20000, std=0.05, seed=0)[0]
+
+
 def _fit_gan(data: Callable[[], torch.Tensor]) -> Fit:
-    def fit(generator, schedule, device, progress, desc):
+    def fit(G, schedule, device, progress, desc):  # G: the generator being trained
         with seeded(1):
-            discriminator = Discriminator(generator.config)
-        generator.to(device)
-        return train_gan(generator, discriminator, data(), schedule, progress=progress, desc=desc)
+            D = Discriminator(G.config)
+        G.to(device)
+        return train_gan(G, D, data(), schedule, progress=progress, desc=desc)
 
     return fit
 
@@ -148,9 +159,9 @@ def _fit_classifier(model, schedule, device, progress, desc):
 
 def _gpt() -> Recipe:
     config = GPTConfig.book(len(CHARSET))
-    return Recipe("gpt_chars", "the book's character-level GPT (Chapter 8)", lambda: GPT(config), config,
-                  gpt_schedule(3000, batch_size=8), fit_gpt_chars, 430,
-                  {"chars": CHARSET, "corpus_sha256_16": fingerprint(load_corpus())})  # fmt: skip
+    return Recipe(name="gpt_chars", summary="the book's character-level GPT (Chapter 8)", build=lambda: GPT(config),
+                  config=config, schedule=gpt_schedule(3000, batch_size=8), fit=fit_gpt_chars, seconds=430,
+                  metadata={"chars": CHARSET, "corpus_sha256_16": fingerprint(load_corpus())})  # fmt: skip
 
 
 FRUIT_AE = AutoencoderConfig(latent=16, hidden=64, conv=True)
@@ -160,34 +171,37 @@ AUTOENCODER_SCHEDULE = TrainConfig(steps=1500, batch_size=64, lr=2e-3, eval_ever
 
 
 def _autoencoder(name: str, summary: str, config: AutoencoderConfig, data: str, noise: float, seconds: float):
-    return Recipe(name, summary, lambda: Autoencoder(config), config, AUTOENCODER_SCHEDULE,
-                  _fit_autoencoder(data, noise), seconds, {"data": data, "noise": noise})  # fmt: skip
+    return Recipe(name=name, summary=summary, build=lambda: Autoencoder(config), config=config,
+                  schedule=AUTOENCODER_SCHEDULE, fit=_fit_autoencoder(data, noise), seconds=seconds,
+                  metadata={"data": data, "noise": noise})  # fmt: skip
 
 
-def _gan(name: str, summary: str, config: GANConfig, schedule: GANTrainConfig, data, seconds: float) -> Recipe:
-    return Recipe(name, summary, lambda: Generator(config), config, schedule, _fit_gan(data), seconds)
+def _gan(name: str, summary: str, config: GANConfig, schedule: GANTrainConfig, data: Callable[[], torch.Tensor],
+         seconds: float) -> Recipe:  # fmt: skip
+    return Recipe(name=name, summary=summary, build=lambda: Generator(config), config=config, schedule=schedule,
+                  fit=_fit_gan(data), seconds=seconds, metadata={"data": data.__name__})  # fmt: skip
 
 
 RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
-    "gpt_chars": _gpt,  # built on first use: it reads the corpus
-    "fruit_ae": _autoencoder("fruit_ae", "the fruit autoencoder (Chapter 9)", FRUIT_AE, "fruits", 0.0, 30),
+    "gpt_chars": _gpt,  # the one recipe built on first use: its metadata fingerprints the corpus, which takes a read
+    "fruit_ae": _autoencoder("fruit_ae", "the fruit autoencoder (Chapter 9)", FRUIT_AE, "fruits", 0.0, seconds=30),
     "fruit_dae": _autoencoder("fruit_dae", "the denoising fruit autoencoder (Chapter 9)", FRUIT_AE, "fruits", 0.2,
-                              30),
-    "fruit_vae": _autoencoder("fruit_vae", "the fruit VAE (Chapter 9)", FRUIT_VAE, "fruits", 0.0, 30),
+                              seconds=30),
+    "fruit_vae": _autoencoder("fruit_vae", "the fruit VAE (Chapter 9)", FRUIT_VAE, "fruits", 0.0, seconds=30),
     "fruit_vae_beta4": _autoencoder("fruit_vae_beta4", "the fruit VAE with beta = 4 (Chapter 9)",
-                                    replace(FRUIT_VAE, beta=4.0), "fruits", 0.0, 30),
-    "digits_vae": _autoencoder("digits_vae", "the digits VAE (Chapter 9)", DIGITS_VAE, "digits", 0.0, 5),
+                                    replace(FRUIT_VAE, beta=4.0), "fruits", 0.0, seconds=30),
+    "digits_vae": _autoencoder("digits_vae", "the digits VAE (Chapter 9)", DIGITS_VAE, "digits", 0.0, seconds=5),
     "gan_ring": _gan("gan_ring", "the 2D GAN on a ring of 8 Gaussians (Chapter 10)",
                      GANConfig(latent=8, hidden=128, pack=2),
                      GANTrainConfig(steps=12000, batch_size=256, lr=5e-4, min_lr=2e-5, decay="linear",
-                                    eval_every=500),
-                     lambda: ring_of_gaussians(20000, std=0.05, seed=0)[0], 45),
+                                    eval_every=500), ring_data, seconds=55),
     "gan_fruits": _gan("gan_fruits", "the fruit GAN (Chapter 10)", GANConfig(data="images", latent=64, hidden=128),
-                       GANTrainConfig(steps=3000, batch_size=64, lr=2e-4, eval_every=100),
-                       lambda: autoencoder_data("fruits")[0], 240),
-    "fruit_classifier": Recipe("fruit_classifier", "the fruit classifier behind the Fréchet distance (Chapter 10)",
-                               FruitClassifier, None, TrainConfig(steps=800, batch_size=64, eval_every=200),
-                               _fit_classifier, 20),
+                       GANTrainConfig(steps=3000, batch_size=64, lr=2e-4, eval_every=100), fruit_images,
+                       seconds=220),
+    "fruit_classifier": Recipe(name="fruit_classifier", summary="the fruit classifier behind the Fréchet distance "
+                               "(Chapter 10)", build=FruitClassifier, config=None,
+                               schedule=TrainConfig(steps=800, batch_size=64, eval_every=200), fit=_fit_classifier,
+                               seconds=30),
 }  # fmt: skip
 
 

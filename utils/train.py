@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .checks import check_choice, check_count, check_device, check_number, check_tensor
+from .device import seeded
 
 Batch = torch.Tensor | Sequence[torch.Tensor]
 Data = torch.Tensor | Sequence[torch.Tensor] | Callable[[torch.Generator], Batch]
@@ -104,7 +105,7 @@ def train(
     if val_data is not None:
         _batch_source(val_data, config.batch_size, "val_data")  # checked now, not after the first interval
     history = History(on_evaluate)
-    with seeded_loop(config, device) as generator:
+    with seeded_loop(config) as generator:
         optimizer = make_optimizer(model, config)
         running, count = 0.0, 0
         bar = progress_bar(config, progress, desc)
@@ -153,13 +154,12 @@ class History:
 
 
 @contextmanager
-def seeded_loop(config: TrainConfig, device: torch.device) -> Iterator[torch.Generator]:
+def seeded_loop(config: TrainConfig) -> Iterator[torch.Generator]:
     """Seed dropout and other randomness from `config.seed` without touching the caller's RNG; yields the
     generator that orders the batches."""
-    device = check_device(device)
-    devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(config.seed)
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}.")
+    with seeded(config.seed):
         yield torch.Generator().manual_seed(config.seed)
 
 

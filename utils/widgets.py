@@ -65,9 +65,11 @@ def message(text: str) -> HTML:
 
 def lerp(a: Any, b: Any, t: float) -> Any:
     """The point a fraction `t` of the way from `a` to `b`: (1 - t) * a + t * b."""
-    check_number(t, "t", low=0, high=1)
+    t = check_number(t, "t", low=0, high=1)  # a plain float: NumPy scalars do not mix well with tensors
     a, b = (check_tensor(end, name, kind=None) if isinstance(end, torch.Tensor) else check_array(end, name)
             for end, name in ((a, "a"), (b, "b")))  # fmt: skip
+    if isinstance(a, torch.Tensor) != isinstance(b, torch.Tensor):
+        raise TypeError("The two ends of a walk must both be tensors or both be arrays.")
     if tuple(a.shape) != tuple(b.shape):
         raise ValueError(f"The two ends of a walk must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}.")
     return (1 - t) * a + t * b
