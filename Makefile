@@ -10,7 +10,7 @@ TORCH     := torch==2.13.0+cpu
 TORCH_CPU := https://download.pytorch.org/whl/cpu
 NBVAL  := --nbval chapters --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: install book build serve lab test unit notebooks browser lint sync vendor benchmarks clean
+.PHONY: install book build serve lab test unit notebooks colab check-colab browser lint sync vendor benchmarks clean
 
 install: $(STAMP)
 
@@ -37,10 +37,11 @@ serve:
 lab: install
 	$(BIN)/jupyter lab chapters/
 
-## Every test: lint, unit tests, chapters under nbval, the strict build, then the site in Chromium.
+## Every test: lint, unit tests, chapters under nbval, one chapter on a simulated Colab, the strict build,
+## then the site in Chromium.
 test: install
 	bash scripts/ensure_chromium.sh
-	$(MAKE) lint unit notebooks build browser
+	$(MAKE) lint unit notebooks colab build browser
 
 lint: install
 	$(BIN)/ruff check utils tests benchmarks scripts book/_ext conftest.py
@@ -51,6 +52,14 @@ unit: install
 
 notebooks: install
 	$(BIN)/python -m pytest $(NBVAL)
+
+## A chapter opened alone on a simulated Colab (fresh environment, setup cell installs the book): one in
+## `make test`, every chapter in `make check-colab`.
+colab: install
+	$(BIN)/python scripts/colab_check.py 11
+
+check-colab: install
+	$(BIN)/python scripts/colab_check.py --json _build/colab.json
 
 browser: install
 	$(BIN)/python -m pytest tests -m browser

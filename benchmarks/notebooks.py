@@ -1,9 +1,11 @@
-"""Run every chapter top to bottom on a fresh kernel and report its seconds (budget: 3 minutes).
+"""Run every chapter top to bottom on a fresh kernel; report its seconds and the kernel's peak memory.
 
     python benchmarks/notebooks.py --json out.json [--page book/run_times.md] [--threads 2]
 
 The kernel gets OMP/MKL/OpenBLAS limited to --threads (torch follows OMP_NUM_THREADS).
-JSON keys: notebooks (chapter -> seconds), budget_seconds, threads, machine.
+Budgets: 3 minutes and 1.5 GB of resident memory (a Binder or class-hub reader's share).
+JSON keys: notebooks (chapter -> seconds), peak_memory_gb (chapter -> GB, the kernel's maximum
+resident set), budget_seconds, budget_memory_gb, threads, machine.
 With --page, the table between the run-times markers of that Markdown page is rewritten.
 """
 
@@ -20,9 +22,12 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 180
+MEMORY_BUDGET = 1.5  # GB
+PEAK_MEMORY = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"  # KiB on Linux
 
 
-def run(path: Path, threads: int) -> float:
+def run(path: Path, threads: int) -> tuple[float, float]:
+    """(seconds, peak resident memory in GB) of one chapter run top to bottom on a fresh kernel."""
     nb = nbformat.read(path, as_version=4)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
            "OPENBLAS_NUM_THREADS": str(threads)}  # fmt: skip
@@ -31,12 +36,17 @@ def run(path: Path, threads: int) -> float:
     with client.setup_kernel(env=env):
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
-    return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        probe = nbformat.v4.new_code_cell(PEAK_MEMORY)
+        client.execute_cell(probe, len(nb.cells))
+    return seconds, int(probe.outputs[0]["text"]) / 1e6
 
 
-def write_page(page: Path, seconds: dict[str, float], threads: int, about: dict) -> None:
-    lines = ["| Chapter | Seconds | Within budget |", "| --- | ---: | :---: |"]
-    lines += [f"| {name} | {s:.1f} | {'yes' if s < BUDGET else 'no'} |" for name, s in seconds.items()]
+def write_page(page: Path, seconds: dict[str, float], memory: dict[str, float], threads: int, about: dict) -> None:
+    lines = ["| Chapter | Seconds | Peak memory (GB) | Within budget |", "| --- | ---: | ---: | :---: |"]
+    for name, s in seconds.items():
+        within = "yes" if s < BUDGET and memory[name] < MEMORY_BUDGET else "no"
+        lines.append(f"| {name} | {s:.1f} | {memory[name]:.2f} | {within} |")
     lines.append("")
     lines.append(f"Measured with {threads} threads on {about['cores']} cores ({about['cpu']}), "
                  f"Python {about['python']}, torch {about['torch']}.")  # fmt: skip
@@ -50,16 +60,17 @@ def main() -> None:
     p.add_argument("--page", type=Path, help="Markdown page whose run-times table to rewrite")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
-    seconds = {}
+    seconds, memory = {}, {}
     for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
-        seconds[path.stem] = run(path, args.threads)
-        print(f"ran {path.name} in {seconds[path.stem]:.1f} s", flush=True)
+        seconds[path.stem], memory[path.stem] = run(path, args.threads)
+        print(f"ran {path.name} in {seconds[path.stem]:.1f} s, peak {memory[path.stem]:.2f} GB", flush=True)
     about = machine()
-    results = {"notebooks": {k: round(v, 2) for k, v in seconds.items()}, "budget_seconds": BUDGET,
-               "threads": args.threads, "machine": about}  # fmt: skip
-    report([(name, f"{s:.1f} s") for name, s in seconds.items()], results, args.json)
+    results = {"notebooks": {k: round(v, 2) for k, v in seconds.items()},
+               "peak_memory_gb": {k: round(v, 3) for k, v in memory.items()}, "budget_seconds": BUDGET,
+               "budget_memory_gb": MEMORY_BUDGET, "threads": args.threads, "machine": about}  # fmt: skip
+    report([(name, f"{s:.1f} s, {memory[name]:.2f} GB") for name, s in seconds.items()], results, args.json)
     if args.page:
-        write_page(args.page, seconds, args.threads, about)
+        write_page(args.page, seconds, memory, args.threads, about)
 
 
 if __name__ == "__main__":

@@ -187,9 +187,14 @@ class Autoencoder(torch.nn.Module):
             raise ValueError(f"Only a VAE has {what}; build the config with variational=True.")
 
     @torch.no_grad()
+    @torch.no_grad()
     def importance_weighted_bound(self, x: torch.Tensor, k: int = 100,
                                   generator: torch.Generator | None = None) -> torch.Tensor:  # fmt: skip
-        """The k-sample importance-weighted bound on log p(x) (Burda et al., 2016): (B,) nats, >= the ELBO."""
+        """The k-sample importance-weighted bound on log p(x) (Burda et al., 2016): (B,) nats, >= the ELBO.
+
+        An evaluation, without gradients; the k * B decodings run a few images at a time, so memory stays
+        small (about 1,024 decoded images at once).
+        """
         self._check_variational("an importance-weighted bound")
         x = self.check_images(x)
         check_count(k, "k (the number of samples per image)")
@@ -197,8 +202,11 @@ class Autoencoder(torch.nn.Module):
         std = (0.5 * logvar).exp()
         eps = randn((k, *mu.shape), generator=generator, device=mu.device)
         z = mu + std * eps  # (k, B, Z)
-        logits = self.decoder(z.flatten(0, 1)).view(k, *x.shape)
-        log_px = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").flatten(2).sum(2)
+        step = max(1, 1024 // k)  # images per chunk
+        log_px = torch.cat([-F.binary_cross_entropy_with_logits(
+            self.decoder(z[:, i : i + step].flatten(0, 1)).view(k, *x[i : i + step].shape),
+            x[i : i + step].expand(k, *x[i : i + step].shape), reduction="none").flatten(2).sum(2)
+            for i in range(0, len(x), step)], dim=1)  # (k, B)  # fmt: skip
         log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
         log_qz = -0.5 * (eps.pow(2) + math.log(2 * math.pi) + logvar).sum(-1)
         return torch.logsumexp(log_px + log_pz - log_qz, dim=0) - math.log(k)

@@ -4,7 +4,8 @@ Every chapter, script and benchmark gets a trained model with one call:
 
     >>> gpt = load_or_train("gpt_chars").model
 
-It loads ``assets/checkpoints/NAME.safetensors`` when it is there and valid (SHA-256,
+It loads the shipped ``NAME.safetensors`` (``assets/checkpoints`` in the repository, ``utils/shipped``
+once pip-installed) when it is there and valid (SHA-256,
 manifest, kind of model, config and training settings all match the recipe in
 `utils.recipes`), else a copy cached by an earlier run, and otherwise trains the recipe
 with a progress bar, after a one-line notice of how long that takes, and caches the
@@ -29,7 +30,14 @@ from .corpus import cache_dir
 from .device import seeded
 from .recipes import Recipe, get_recipe, train_recipe
 
-CHECKPOINTS = Path(__file__).resolve().parents[1] / "assets" / "checkpoints"
+
+def _shipped_folder() -> Path:
+    """assets/checkpoints in a clone of the repository; utils/shipped in an installed package (same files)."""
+    in_repository = Path(__file__).resolve().parents[1] / "assets" / "checkpoints"
+    return in_repository if in_repository.is_dir() else Path(__file__).resolve().parent / "shipped"
+
+
+CHECKPOINTS = _shipped_folder()
 
 
 @dataclass

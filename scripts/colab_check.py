@@ -1,0 +1,139 @@
+"""Run chapters the way a Colab reader does: each notebook alone, its setup cell installing the book.
+
+    python scripts/colab_check.py [CHAPTER ...] [--json out.json]     (default: every chapter)
+
+A simulated Colab: a fresh virtual environment under _build/colab with the packages Colab
+already has (torch, NumPy, pandas, scikit-learn, plotly, ipywidgets, tqdm, Pillow and the
+Jupyter kernel; pip's cache makes this quick after the first time), a kernel that imports
+`google.colab` at start-up as Colab's does, and each chapter copied alone into an empty
+folder. Its first cell then installs the book's package with pip from a clone of this
+repository (the URL of `_config.yml` replaced by the clone's path), exactly as on Colab.
+A chapter passes when every cell runs without an error and no shipped model is retrained.
+The table gives each chapter's seconds there and, for comparison, on the Run times page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = ROOT / "_build" / "colab"
+sys.path.insert(0, str(ROOT / "scripts"))
+from sync_notebooks import bootstrap_source, chapters  # noqa: E402
+
+COLAB_HAS = ["torch", "numpy", "pandas", "scikit-learn", "plotly", "ipywidgets", "tqdm", "pillow", "ipykernel",
+             "nbclient", "nbformat"]  # fmt: skip
+RETRAINED = "Training the"  # how utils.pretrained.load_or_train announces that it trains a shipped model
+
+RUNNER = """
+import json, sys, time
+import nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+start = time.perf_counter()
+client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}})
+error = None
+try:
+    client.execute()
+except Exception as err:  # the chapter failed: report which cell and why
+    error = f"{type(err).__name__}: {str(err)[-600:]}"
+text = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])])
+print(json.dumps({"seconds": time.perf_counter() - start, "error": error, "outputs": text}))
+"""
+
+
+def pinned(requirement: str) -> str:
+    """The line of requirements.txt that pins `requirement` (Colab's own versions differ; ours are tested)."""
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.split("==")[0].strip().lower() == requirement:
+            return line.strip()
+    return requirement
+
+
+def fresh_environment() -> Path:
+    """A new virtual environment with Colab's usual packages and a kernel that imports google.colab."""
+    shutil.rmtree(HOME, ignore_errors=True)
+    HOME.mkdir(parents=True)
+    subprocess.run([sys.executable, "-m", "venv", str(HOME / "venv")], check=True)
+    python = HOME / "venv" / "bin" / "python"
+    torch = pinned("torch") + "+cpu"  # the CPU build, as `make install` takes it
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if subprocess.run([*pip, torch], capture_output=True).returncode:
+        subprocess.run([*pip, "--index-url", "https://download.pytorch.org/whl/cpu", torch], check=True)
+    subprocess.run([*pip, *(pinned(p) for p in COLAB_HAS if p != "torch")], check=True)
+    site = Path(subprocess.check_output([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                                        text=True).strip())  # fmt: skip
+    (site / "google" / "colab").mkdir(parents=True)
+    (site / "google" / "colab" / "__init__.py").write_text('"""Stands in for Colab\'s own module."""\n')
+    startup = HOME / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-colab.py").write_text("import google.colab  # Colab's kernel imports it at start-up\n")
+    return python
+
+
+def run_chapter(python: Path, chapter: Path, clone: Path) -> dict:
+    """Copy `chapter` alone into an empty folder, point its setup cell at `clone`, and run it there."""
+    import nbformat
+
+    folder = Path(tempfile.mkdtemp(prefix=f"colab-{chapter.stem[:2]}-", dir=HOME))
+    nb = nbformat.read(chapter, as_version=4)
+    setup = next(cell for cell in nb.cells if cell.cell_type == "code")
+    assert setup.source == bootstrap_source(), f"{chapter.name}: its setup cell is not the book's (make sync)"
+    setup.source = bootstrap_source(f"file://{clone}")
+    path = folder / chapter.name
+    nbformat.write(nb, path)
+    env = {**os.environ, "IPYTHONDIR": str(HOME / "ipython"), "OMP_NUM_THREADS": "2", "GENAI_CACHE": str(folder)}
+    done = subprocess.run([str(python), "-c", RUNNER, str(path), str(folder)], capture_output=True, text=True,
+                          env=env, cwd=folder)  # fmt: skip
+    if done.returncode:
+        return {"seconds": 0.0, "error": done.stderr[-600:], "retrained": False}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"seconds": round(result["seconds"], 1), "error": result["error"],
+            "retrained": RETRAINED in result["outputs"]}  # fmt: skip
+
+
+def local_seconds() -> dict[str, str]:
+    """Seconds per chapter from the Run times page (measured locally, same 2 threads)."""
+    rows = [line.split("|") for line in (ROOT / "book" / "run_times.md").read_text().splitlines()]
+    return {row[1].strip(): row[2].strip() for row in rows if len(row) > 3 and row[1].strip()[:2].isdigit()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("chapters", nargs="*", help="chapter numbers or names, e.g. 11 (default: all)")
+    parser.add_argument("--json", type=Path, help="write the results to this JSON file")
+    args = parser.parse_args()
+    chosen = [c for c in chapters() if not args.chapters or any(c.stem.startswith(a) for a in args.chapters)]
+    if not chosen:
+        parser.error(f"no chapter matches {args.chapters}")
+    start = time.perf_counter()
+    python = fresh_environment()
+    print(f"fresh environment with Colab's packages in {time.perf_counter() - start:.0f} s", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "book"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        local = local_seconds()
+        results = {}
+        for chapter in chosen:
+            results[chapter.stem] = run_chapter(python, chapter, clone)
+            r = results[chapter.stem]
+            verdict = "error: " + r["error"] if r["error"] else "retrained a shipped model" if r["retrained"] else "ok"
+            print(f"{chapter.stem}: {r['seconds']} s on the simulated Colab (local {local.get(chapter.stem, '?')} s)"
+                  f", {verdict}", flush=True)  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    failed = [name for name, r in results.items() if r["error"] or r["retrained"]]
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
