@@ -66,9 +66,10 @@ def fresh_environment() -> Path:
     python = HOME / "venv" / "bin" / "python"
     torch = pinned("torch") + "+cpu"  # the CPU build, as `make install` takes it
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    _quietly([*pip, "--upgrade", "pip"])  # Colab's pip is recent; a new venv's may be too old for git+file URLs
     if subprocess.run([*pip, torch], capture_output=True).returncode:
-        subprocess.run([*pip, "--index-url", "https://download.pytorch.org/whl/cpu", torch], check=True)
-    subprocess.run([*pip, *(pinned(p) for p in COLAB_HAS if p != "torch")], check=True)
+        _quietly([*pip, "--index-url", "https://download.pytorch.org/whl/cpu", torch])
+    _quietly([*pip, *(pinned(p) for p in COLAB_HAS if p != "torch")])
     site = Path(subprocess.check_output([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
                                         text=True).strip())  # fmt: skip
     (site / "google" / "colab").mkdir(parents=True)
@@ -77,6 +78,13 @@ def fresh_environment() -> Path:
     startup.mkdir(parents=True)
     (startup / "00-colab.py").write_text("import google.colab  # Colab's kernel imports it at start-up\n")
     return python
+
+
+def _quietly(command: list[str]) -> None:
+    """Run `command`, showing its output only if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command[:6])} ... failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
 def run_chapter(python: Path, chapter: Path, clone: Path) -> dict:
