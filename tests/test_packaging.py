@@ -1,5 +1,6 @@
 """The installed package carries what a chapter opened alone needs: its data and every shipped checkpoint."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,10 +12,22 @@ from utils.recipes import RECIPES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_wheel_holds_the_data_and_every_shipped_checkpoint(tmp_path):
+def build_wheel(folder: Path) -> Path:
+    """Build the package's wheel from a copy of its sources in `folder` (setuptools writes build/ beside them)."""
+    source = folder / "source"
+    for part in ("pyproject.toml", "README.md", "LICENSE"):
+        (source / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / part, source / part)
+    shutil.copytree(ROOT / "utils", source / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(CHECKPOINTS, source / "assets" / "checkpoints")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-                    "--wheel-dir", str(tmp_path), str(ROOT)], check=True, capture_output=True)  # fmt: skip
-    (wheel,) = tmp_path.glob("genai_hands_on-*.whl")
+                    "--wheel-dir", str(folder / "wheel"), str(source)], check=True, capture_output=True)  # fmt: skip
+    (wheel,) = (folder / "wheel").glob("genai_hands_on-*.whl")
+    return wheel
+
+
+def test_the_wheel_holds_the_data_and_every_shipped_checkpoint(tmp_path):
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "utils/data/topics.csv" in names
     for name in RECIPES:
@@ -25,9 +38,7 @@ def test_the_wheel_holds_the_data_and_every_shipped_checkpoint(tmp_path):
 
 
 def test_an_installed_package_finds_its_checkpoints_without_the_repository(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-                    "--wheel-dir", str(tmp_path / "wheel"), str(ROOT)], check=True, capture_output=True)  # fmt: skip
-    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    wheel = build_wheel(tmp_path)
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")  # what pip install would put in site-packages
     code = ("import utils.pretrained as p; t = p.load_pretrained('digits_vae'); "
             "print(p.CHECKPOINTS.parent.name, p.CHECKPOINTS.name, t.source)")  # fmt: skip
