@@ -10,7 +10,8 @@ TORCH     := torch==2.13.0+cpu
 TORCH_CPU := https://download.pytorch.org/whl/cpu
 NBVAL  := --nbval chapters --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: install book build serve lab test unit notebooks colab check-colab browser lint sync vendor benchmarks clean
+.PHONY: install book build serve lab test unit notebooks colab check-colab test-latest test-oldest browser lint sync \
+        vendor benchmarks clean
 
 install: $(STAMP)
 
@@ -60,6 +61,14 @@ colab: install
 
 check-colab: install
 	$(BIN)/python scripts/colab_check.py --json _build/colab.json
+
+## The dependency ranges of pyproject.toml at both ends, each in a fresh environment (slow: not in `make test`):
+## the unit tests and every chapter (executed, outputs not compared) with the newest / the oldest allowed releases.
+test-latest: install
+	$(BIN)/python scripts/version_check.py latest --json _build/versions_latest.json
+
+test-oldest: install
+	$(BIN)/python scripts/version_check.py oldest --json _build/versions_oldest.json
 
 browser: install
 	$(BIN)/python -m pytest tests -m browser

@@ -6,8 +6,11 @@ A simulated Colab: a fresh virtual environment under _build/colab with the packa
 already has (torch, NumPy, pandas, scikit-learn, plotly, ipywidgets, tqdm, Pillow and the
 Jupyter kernel; pip's cache makes this quick after the first time), a kernel that imports
 `google.colab` at start-up as Colab's does, and each chapter copied alone into an empty
-folder. Its first cell then installs the book's package with pip from a clone of this
-repository (the URL of `_config.yml` replaced by the clone's path), exactly as on Colab.
+folder. The notebook is the chapter's Colab copy (chapters/colab/, plain Markdown), the one the
+site's Colab button opens. Its first cell then installs the book's package with pip from a clone of
+this repository (the URL of `_config.yml` replaced by the clone's path), exactly as on Colab.
+Before each chapter, whatever an earlier chapter installed is removed again, so that every
+chapter starts from Colab's packages alone.
 A chapter passes when every cell runs without an error and no shipped model is retrained.
 The table gives each chapter's seconds there and, for comparison, on the Run times page.
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HOME = ROOT / "_build" / "colab"
 sys.path.insert(0, str(ROOT / "scripts"))
+from plain_markdown import colab_path  # noqa: E402
 from sync_notebooks import bootstrap_source, chapters  # noqa: E402
 
 COLAB_HAS = ["torch", "numpy", "pandas", "scikit-learn", "plotly", "ipywidgets", "tqdm", "pillow", "ipykernel",
@@ -92,7 +96,7 @@ def run_chapter(python: Path, chapter: Path, clone: Path) -> dict:
     import nbformat
 
     folder = Path(tempfile.mkdtemp(prefix=f"colab-{chapter.stem[:2]}-", dir=HOME))
-    nb = nbformat.read(chapter, as_version=4)
+    nb = nbformat.read(colab_path(chapter), as_version=4)
     setup = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert setup.source == bootstrap_source(), f"{chapter.name}: its setup cell is not the book's (make sync)"
     setup.source = bootstrap_source(f"file://{clone}")
@@ -106,6 +110,18 @@ def run_chapter(python: Path, chapter: Path, clone: Path) -> dict:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return {"seconds": round(result["seconds"], 1), "error": result["error"],
             "retrained": RETRAINED in result["outputs"]}  # fmt: skip
+
+
+def installed(python: Path) -> set[str]:
+    """The distributions installed in the environment of `python`, as `name==version` lines."""
+    return set(subprocess.check_output([str(python), "-m", "pip", "freeze", "--all"], text=True).splitlines())
+
+
+def back_to_colab(python: Path, colab: set[str]) -> None:
+    """Uninstall what a chapter's setup cell added (the book and its extra dependencies)."""
+    added = sorted({line.split("==")[0].split(" @ ")[0] for line in installed(python) - colab})
+    if added:
+        _quietly([str(python), "-m", "pip", "uninstall", "--quiet", "--yes", *added])
 
 
 def local_seconds() -> dict[str, str]:
@@ -124,6 +140,7 @@ def main() -> int:
         parser.error(f"no chapter matches {args.chapters}")
     start = time.perf_counter()
     python = fresh_environment()
+    colab = installed(python)
     print(f"fresh environment with Colab's packages in {time.perf_counter() - start:.0f} s", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "book"
@@ -131,6 +148,7 @@ def main() -> int:
         local = local_seconds()
         results = {}
         for chapter in chosen:
+            back_to_colab(python, colab)
             results[chapter.stem] = run_chapter(python, chapter, clone)
             r = results[chapter.stem]
             verdict = "error: " + r["error"] if r["error"] else "retrained a shipped model" if r["retrained"] else "ok"

@@ -1,8 +1,10 @@
-"""Write the same first code cell (the Colab bootstrap) into every chapter.
+"""Write the same first code cell (the Colab bootstrap) into every chapter, then the Colab copies.
 
 The repository URL lives in one place, `repository.url` in _config.yml. A fork sets it
 there and runs `make sync` (this script); tests/test_book.py fails when a chapter's
-first code cell has drifted from what this script writes.
+first code cell has drifted from what this script writes. The Colab copies in
+chapters/colab/ (plain Markdown, no outputs; see plain_markdown.py) are rewritten from the
+chapters, and a test fails when one is out of date.
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from pathlib import Path
 
 import nbformat
 import yaml
+
+try:
+    from scripts.plain_markdown import colab_notebook, colab_path
+except ImportError:  # run as `python scripts/sync_notebooks.py`
+    from plain_markdown import colab_notebook, colab_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,6 +53,12 @@ def main() -> int:
             first.source = source
             nbformat.write(nb, path)
             print(f"updated {path.relative_to(ROOT)}")
+        copy = colab_path(path)
+        text = nbformat.writes(colab_notebook(path)) + "\n"
+        if not copy.exists() or copy.read_text() != text:
+            copy.parent.mkdir(exist_ok=True)
+            copy.write_text(text)
+            print(f"updated {copy.relative_to(ROOT)}")
     return 0
 
 

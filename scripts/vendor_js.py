@@ -30,6 +30,8 @@ PACKAGES = {
         "html-manager",
         ["dist/embed-amd.js", "dist/*.woff", "dist/*.woff2", "dist/*.ttf", "dist/*.eot", "dist/*.svg"],
     ),
+    # Not loaded by the pages: the browser test injects it to audit every page for accessibility.
+    "axe-core@4.14.1": ("axe-core", ["axe.min.js", "LICENSE"]),
     "mathjax@3.2.2": (
         "mathjax",
         ["es5/tex-chtml.js", "es5/input/tex/extensions", "es5/output/chtml", "es5/ui", "es5/a11y", "LICENSE"],

@@ -1,11 +1,16 @@
 """The book's configuration: one repository URL, launch buttons, offline assets, tidy chapters."""
 
+import html
+import re
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from markdown_it import MarkdownIt
 
+from scripts.plain_markdown import colab_notebook, colab_path, plain_markdown
 from scripts.sync_notebooks import bootstrap_source, chapters, repository_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,3 +79,51 @@ def test_binder_installs_cpu_torch_and_the_package():
     assert "download.pytorch.org/whl/cpu" in post_build and "pip install --no-cache-dir -e ." in post_build
     requirements = (ROOT / "binder/requirements.txt").read_text().splitlines()
     assert not [line for line in requirements if line.startswith("torch")], "torch comes from postBuild (CPU build)"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return dict(line.split("==") for line in lines if line)
+
+
+def test_binder_pins_agree_with_requirements_and_resolve_together():
+    """Binder's pins are the book's own; the environment these tests run in resolved them together."""
+    book, binder = _pins(ROOT / "requirements.txt"), _pins(ROOT / "binder/requirements.txt")
+    assert {name: book.get(name) for name in binder} == binder, "binder/requirements.txt differs from requirements.txt"
+    assert {"jupyterlab", "jupyterlab-myst", "ipywidgets", "plotly"} <= set(binder)
+    assert f"torch=={book['torch']}" in (ROOT / "binder/postBuild").read_text()
+    for name, version in binder.items():
+        assert metadata.version(name) == version, f"{name} {metadata.version(name)} installed, {version} pinned"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_colab_copy_is_up_to_date(path):
+    copy = colab_path(path)
+    assert copy.exists() and copy.read_text() == nbformat.writes(colab_notebook(path)) + "\n", "run `make sync`"
+
+
+MYST_LEFTOVERS = re.compile(r"\{[a-z:-]+\}`|\{(admonition|note|figure|glossary)\}|^:[a-z-]+:|\(\w+\)=", re.M)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_colab_copy_reads_as_plain_markdown(path):
+    """Rendered by a plain CommonMark renderer (as Colab does), no MyST role or directive shows as text."""
+    renderer = MarkdownIt("commonmark")
+    for cell in nbformat.read(colab_path(path), as_version=4).cells:
+        if cell.cell_type == "markdown":
+            text = html.unescape(re.sub(r"<[^>]+>", "", renderer.render(cell.source)))
+            leftover = MYST_LEFTOVERS.search(text)
+            assert not leftover, f"{path.name}: {leftover.group(0)!r} shows as text in:\n{text[:400]}"
+
+
+def test_plain_markdown_turns_citations_terms_and_boxes_into_text():
+    source = (
+        "```{admonition} What you will learn\n:class: tip\n* one {term}`thing <Token>`\n```\n"
+        "GANs {cite}`goodfellow2014gan` and Adam {cite:p}`kingma2015adam,openai2023gpt4`; {cite:t}`kingma2015adam`."
+    )
+    assert plain_markdown(source) == (
+        "> **What you will learn**\n>\n> * one thing\n"
+        "GANs (Goodfellow et al., 2014) and Adam (Kingma and Ba, 2015; OpenAI, 2023); Kingma and Ba (2015)."
+    )
+    with pytest.raises(ValueError, match="nosuchkey"):
+        plain_markdown("{cite}`nosuchkey`")

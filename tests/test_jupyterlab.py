@@ -5,7 +5,8 @@ This checks the other face, `utils.widgets.live`: ipywidgets controls in Jupyter
 talking to a running kernel. A copy of the chapter, without outputs, runs in a private
 JupyterLab server; dragging the temperature slider must redraw the next-token figure,
 a prompt with a character the model lacks must show a message and no traceback, and the
-generate button must write text. A screenshot goes to _build/screenshots/.
+generate button must write text. Its Markdown must be rendered as MyST (jupyterlab-myst), not
+shown as raw roles and directives. A screenshot goes to _build/screenshots/.
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def test_live_sliders_redraw_in_jupyterlab(lab, page):
         choose_kernel.click(timeout=10_000)
     except PlaywrightTimeout:
         pass
+    # jupyterlab-myst renders the chapter's MyST: no citation, glossary role or box shows as raw text.
+    rendered = page.locator(".jp-MarkdownCell .myst")
+    _wait_for(lambda: rendered.count() > 5, "the Markdown cells to be rendered by jupyterlab-myst")
+    raw = [t for t in rendered.all_text_contents() if re.search(r"\{(cite|term|admonition)[^}]*\}", t)]
+    assert not raw, f"MyST shown as raw text in JupyterLab: {raw[0][:300]}"
     page.locator(".lm-MenuBar-item", has_text="Run").click()
     page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
 

@@ -145,6 +145,8 @@ def test_page_works_offline(page_path, server, browser):
     if page_path.startswith("chapters/"):
         for launcher in ("colab.research.google.com/github/", "mybinder.org/v2/gh/"):
             assert page.locator(f'a[href*="{launcher}"]').count() >= 1, f"no {launcher} launch button"
+        colab = page.locator('a[href*="colab.research.google.com/github/"]').first.get_attribute("href")
+        assert colab.endswith(f"/chapters/colab/{Path(page_path).stem}.ipynb"), f"Colab opens {colab}"
 
     page.wait_for_timeout(500)  # let late requests (fonts, widget icons) finish or fail
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -153,6 +155,64 @@ def test_page_works_offline(page_path, server, browser):
     assert not foreign, f"requests to other hosts: {foreign}"
     assert not failed, f"failed requests: {failed}"
     assert not errors, f"console errors: {errors}"
+
+
+AXE = ROOT / "assets" / "vendor" / "axe-core" / "axe.min.js"
+AUDIT = """async () => {
+  const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]});
+  return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
+    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; ")}`);
+}"""
+FIGURES = """() => {
+  const rgb = colour => {  // any CSS colour as the browser computes it: 'rgb(r, g, b)'
+    const probe = document.body.appendChild(document.createElement('span'));
+    probe.style.color = colour;
+    const computed = getComputedStyle(probe).color;
+    probe.remove();
+    return computed;
+  };
+  return [...document.querySelectorAll('div.plotly-graph-div')].map(d => ({
+    id: d.id, role: d.getAttribute('role'), name: d.getAttribute('aria-label') || '',
+    described: !!document.getElementById(d.getAttribute('aria-describedby') || '-'),
+    paper: rgb(d._fullLayout.paper_bgcolor), font: rgb(d._fullLayout.font.color)}));
+}"""
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance (0 black .. 1 white) of a colour as the browser computes it: 'rgb(r, g, b)'."""
+    rgb = [float(v) for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]]
+    linear = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_is_accessible(page_path, mode, server, browser):
+    """axe-core finds no serious or critical WCAG 2.1 AA violation, in the theme's light and dark modes; every
+    plotly figure is a named figure described by its caption, and follows the mode (light text on dark)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=mode)
+    page.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    page.goto(f"{server}/{page_path}", wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.theme") == mode
+    if page.locator("div.plotly-graph-div").count():
+        page.wait_for_function(
+            f"() => [...document.querySelectorAll('div.plotly-graph-div')].every(d => d.dataset.mode === '{mode}')",
+            timeout=15_000,
+        )
+    page.wait_for_timeout(500)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(AUDIT)
+    figures = page.evaluate(FIGURES)
+    if mode == "dark":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / ("dark__" + page_path.replace("/", "__") + ".png")), full_page=True)
+    page.close()
+    assert not violations, f"{page_path} ({mode} mode): {violations}"
+    for figure in figures:
+        assert figure["role"] == "figure" and figure["name"].startswith("Figure"), f"unnamed figure {figure}"
+        assert figure["described"], f"figure {figure['name'][:40]!r} has no description"
+        dark_paper, light_font = _luminance(figure["paper"]) < 0.1, _luminance(figure["font"]) > 0.5
+        assert (dark_paper and light_font) == (mode == "dark"), f"{figure['name'][:40]!r} in {mode} mode: {figure}"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
