@@ -120,6 +120,14 @@ def test_live_redraws_when_a_control_moves_and_shows_errors_as_text():
         live(draw)
 
 
+def test_live_widens_sliders_it_was_not_told_how_to_size():
+    wide, fixed = widgets.IntSlider(value=3, max=999), widgets.IntSlider(value=3, layout=widgets.Layout(width="200px"))
+    text = widgets.Text(value="x")
+    live(lambda a, b, c: np.zeros((2, 2, 3)), a=wide, b=fixed, c=text)
+    assert wide.layout.width == "560px" and wide.layout.max_width == "100%"  # about 1.7 values per pixel at 0-999
+    assert fixed.layout.width == "200px" and text.layout.width is None
+
+
 def test_live_lets_a_programming_error_surface():
     def broken(t):
         return {"t": t}["x"]  # a bug: KeyError, not the reader's mistake

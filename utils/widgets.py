@@ -30,6 +30,8 @@ from IPython.display import HTML, Image
 from .checks import check_array, check_count, check_number, check_tensor
 from .plots import image_trace, png_bytes
 
+SLIDER_WIDTH = "560px"
+
 
 def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueWidget) -> widgets.VBox:
     """Controls above an output showing ``draw(**values)``.
@@ -53,6 +55,10 @@ def live(draw: Callable[..., Any], *, scale: int = 6, **controls: widgets.ValueW
         show_in(output, result)
 
     for control in controls.values():
+        if "Slider" in type(control).__name__ and not control.layout.width:
+            # JupyterLab's default slider is about 120 px wide: too coarse to reach every value with a mouse
+            control.layout.width, control.layout.max_width = SLIDER_WIDTH, "100%"
+            control.style.description_width = "initial"
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([*controls.values(), output])
