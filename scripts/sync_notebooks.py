@@ -21,6 +21,7 @@ except ImportError:  # run as `python scripts/sync_notebooks.py`
     from plain_markdown import colab_notebook, colab_path
 
 ROOT = Path(__file__).resolve().parents[1]
+SETUP_TAG = "remove-cell"  # the setup cell means nothing to a reader of the website: kept in the notebook only
 
 
 def repository_url() -> str:
@@ -49,8 +50,10 @@ def main() -> int:
     for path in chapters():
         nb = nbformat.read(path, as_version=4)
         first = next(cell for cell in nb.cells if cell.cell_type == "code")
-        if first.source != source:
+        tags = first.metadata.get("tags", [])
+        if first.source != source or SETUP_TAG not in tags:
             first.source = source
+            first.metadata["tags"] = [*[t for t in tags if t != SETUP_TAG], SETUP_TAG]
             nbformat.write(nb, path)
             print(f"updated {path.relative_to(ROOT)}")
         copy = colab_path(path)

@@ -11,7 +11,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from scripts.plain_markdown import colab_notebook, colab_path, plain_markdown
-from scripts.sync_notebooks import bootstrap_source, chapters, repository_url
+from scripts.sync_notebooks import SETUP_TAG, bootstrap_source, chapters, repository_url
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -42,6 +42,7 @@ def test_chapter_starts_with_the_shared_bootstrap_cell(path):
     first = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert first.source == bootstrap_source(), "run `make sync` after changing repository.url"
     assert repository_url() in first.source
+    assert SETUP_TAG in first.metadata.get("tags", []), "the setup cell is hidden on the website (make sync)"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

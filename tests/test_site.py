@@ -43,7 +43,13 @@ def server():
 
 
 def test_site_has_the_expected_pages():
-    for page in ("book/intro.html", "chapters/01_ai_vs_genai.html", "book/glossary.html", "book/bibliography.html"):
+    for page in (
+        "book/intro.html",
+        "chapters/01_ai_vs_genai.html",
+        "book/glossary.html",
+        "book/bibliography.html",
+        "book/maths_refresher.html",
+    ):
         assert page in PAGES, f"{page} was not built"
 
 
@@ -145,6 +151,7 @@ def test_page_works_offline(page_path, server, browser):
     if page_path.startswith("chapters/"):
         for launcher in ("colab.research.google.com/github/", "mybinder.org/v2/gh/"):
             assert page.locator(f'a[href*="{launcher}"]').count() >= 1, f"no {launcher} launch button"
+        assert "on Colab this installs" not in page.locator("main").text_content(), "the setup cell shows on the site"
         colab = page.locator('a[href*="colab.research.google.com/github/"]').first.get_attribute("href")
         assert colab.endswith(f"/chapters/colab/{Path(page_path).stem}.ipynb"), f"Colab opens {colab}"
 
