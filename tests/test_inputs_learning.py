@@ -4,6 +4,8 @@ import torch
 from bad_inputs import Case, run_cases
 
 from utils import losses
+from utils.bandit import log_policy_gradient, play_bandit
+from utils.graphs import MessagePassing, similarity_graph
 from utils.optimisers import SGD, Adam, AdamW, RMSprop, descend
 
 
@@ -38,7 +40,28 @@ CASES = [
     ),
 ]
 
+_LAYER = MessagePassing(2, 3)
+_ADJACENCY = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+
+CASES += [
+    Case(log_policy_gradient, lambda: dict(preferences=torch.randn(3), arm=1), extra={"arm": [3, -1]}),
+    Case(
+        play_bandit,
+        lambda: dict(pay_probabilities=torch.tensor([0.2, 0.7]), steps=5, lr=0.1, seed=0),
+        extra={"pay_probabilities": [torch.tensor([0.2, 1.7])]},
+    ),  # fmt: skip
+    Case(MessagePassing, lambda: dict(in_features=2, out_features=3)),
+    Case(
+        MessagePassing.forward,
+        lambda: dict(h=torch.randn(3, 2), adjacency=_ADJACENCY.clone()),
+        call=lambda h, adjacency: _LAYER(h, adjacency),
+        extra={"adjacency": [_ADJACENCY * 2]},
+    ),  # fmt: skip
+    Case(similarity_graph, lambda: dict(x=torch.randn(4, 2), k=2), extra={"k": [0, 4]}),
+]
+
 EXEMPT = {
+    "utils.bandit.BanditRun": "the record play_bandit returns; a reader reads it and never builds one",
     "utils.optimisers.Optimiser": "the shared base class; a reader builds SGD, RMSprop, Adam or AdamW (cases above)",
     "utils.optimisers.Optimiser.step": "reads the gradients torch stored (torch refuses a wrong shape); a NaN gradient "
     "is tested in tests/test_optimisers.py",
