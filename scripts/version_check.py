@@ -84,7 +84,8 @@ def environment(end: str) -> tuple[Path, dict[str, str]]:
 def run_chapters(python: Path, folder: Path) -> dict[str, str]:
     """Execute every chapter in `folder`'s environment; 'ok (N s)' or the end of the error."""
     results = {}
-    env = {**os.environ, "OMP_NUM_THREADS": "2", "GENAI_CACHE": str(folder / "cache"), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE", "GENAI_CACHE": str(folder / "cache"),
+           "HF_HUB_OFFLINE": "1"}  # fmt: skip
     for chapter in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
         done = _run([str(python), "-c", RUNNER, str(chapter), str(chapter.parent)], env=env, cwd=folder)
         ok = done.returncode == 0

@@ -207,7 +207,12 @@ class GPT(torch.nn.Module):
 
 
 def flops_per_token(config: GPTConfig, n_params: int) -> int:
-    """Training FLOPs per token (forward and backward): 6 N + 12 L C T (Kaplan et al., 2020; PaLM)."""
+    """Training FLOPs per token (forward and backward): 6 N + 12 L C T, as the PaLM appendix and nanoGPT count them.
+
+    Attention's forward pass costs 4 L C T per token (2 L C T for the query-key scores, as Kaplan et al. (2020)
+    count it, and as much again for the weighted sum of the values); the backward pass costs twice the forward,
+    so training costs 3 x 4 L C T = 12 L C T on top of the 6 N of the weight matrices.
+    """
     _check_config(config)
     check_count(n_params, "n_params")
     return 6 * n_params + 12 * config.n_layer * config.n_embd * config.block_size
