@@ -85,6 +85,7 @@ def colab_notebook(chapter: Path) -> nbformat.NotebookNode:
     """The chapter with plain-Markdown text cells and no outputs, as the Colab copy holds it."""
     nb = nbformat.read(chapter, as_version=4)
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # when the chapter last ran: no business of the copy
         if cell.cell_type == "markdown":
             cell.source = plain_markdown(cell.source)
         elif cell.cell_type == "code":

@@ -6,7 +6,7 @@ import random
 import pytest
 import torch
 
-from utils.bert import BertConfig, SentenceEncoder
+from utils.bert import BertConfig, SentenceEncoder, mean_pool
 from utils.corpus import load_corpus
 from utils.minilm import minilm_path
 
@@ -35,6 +35,37 @@ def test_sentence_embeddings_match_sentence_transformers(encoder):
     cosine = (ours * theirs).sum(dim=1)
     assert len(sentences) == 100 and cosine.min() >= 0.9999
     assert torch.allclose(ours.norm(dim=1), torch.ones(100), atol=1e-5)
+
+
+def test_mean_pool_by_hand():
+    hidden = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0]], [[1.0, 1.0], [2.0, 0.0], [0.0, 5.0]]])  # (2, 3, 2)
+    mask = torch.tensor([[1, 1, 0], [1, 1, 1]])
+    expected = torch.tensor([[2.0, 3.0], [1.0, 2.0]])  # (1+3)/2, (2+4)/2; (1+2+0)/3, (1+0+5)/3
+    assert torch.allclose(mean_pool(hidden, mask), expected)
+    assert torch.allclose(mean_pool(hidden, mask.bool()), expected)
+    assert torch.equal(hidden[0, 2], torch.tensor([9.0, 9.0]))  # the input is left as it was
+
+
+def test_mean_pool_matches_sentence_transformers_pooling():
+    st = pytest.importorskip("sentence_transformers")
+    generator = torch.Generator().manual_seed(0)
+    hidden = torch.randn(3, 5, 8, generator=generator)
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [1, 0, 0, 0, 0]])
+    pooling = st.models.Pooling(8, pooling_mode="mean")
+    theirs = pooling({"token_embeddings": hidden, "attention_mask": mask})["sentence_embedding"]
+    assert torch.allclose(mean_pool(hidden, mask), theirs, atol=1e-6)
+
+
+def test_last_layer_mean_pooled_and_normalised_is_the_sentence_embedding(encoder):
+    st = pytest.importorskip("sentence_transformers")
+    reference = st.SentenceTransformer(str(minilm_path()), device="cpu")
+    sentences = ["The cat chased the mouse because it was hungry.", "A dog", "Héllo, wörld!"]
+    ids, mask = encoder.batch(sentences)  # padded to the longest sentence
+    with torch.no_grad():
+        hidden, _ = encoder.model(ids, mask, need_weights=False)  # (3, T, 384)
+    ours = torch.nn.functional.normalize(mean_pool(hidden, mask), dim=-1)
+    theirs = torch.tensor(reference.encode(sentences))
+    assert torch.allclose(ours, theirs, atol=1e-5)
 
 
 def test_token_ids_come_from_our_wordpiece(encoder):

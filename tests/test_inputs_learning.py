@@ -1,12 +1,14 @@
 """Bad inputs for Chapter 2's written-out losses and optimisers (see tests/bad_inputs.py)."""
 
+import pandas as pd
 import torch
 from bad_inputs import Case, run_cases
 
 from utils import losses
 from utils.bandit import log_policy_gradient, play_bandit
 from utils.graphs import MessagePassing, similarity_graph
-from utils.optimisers import SGD, Adam, AdamW, RMSprop, descend
+from utils.optimisers import SGD, Adam, AdamW, RMSprop, banana_valley, descend, saddle
+from utils.regularisation import MLP, KeepBest, MLPConfig, accuracy
 
 
 def _param() -> torch.Tensor:
@@ -60,7 +62,41 @@ CASES += [
     Case(similarity_graph, lambda: dict(x=torch.randn(4, 2), k=2), extra={"k": [0, 4]}),
 ]
 
+_MLP = MLP(MLPConfig(inputs=4, classes=3, hidden=8, depth=2, norm="batch", dropout=0.1))
+_HISTORY = pd.DataFrame({"step": [10], "train_loss": [0.9], "val_loss": [1.1]})
+
+CASES += [
+    Case(banana_valley, lambda: dict(xy=torch.randn(5, 2))),
+    Case(saddle, lambda: dict(xy=torch.randn(2, 3, 2))),
+    Case(
+        MLPConfig,
+        lambda: dict(inputs=4, classes=3, hidden=8, depth=2, norm="layer", dropout=0.5),
+        extra={"dropout": [1.0], "norm": ["group"]},
+    ),  # fmt: skip
+    Case(MLP, lambda: dict(config=MLPConfig(inputs=4)), extra={"config": [None, {"inputs": 4}]}),
+    Case(
+        MLP.forward,
+        lambda: dict(x=torch.randn(6, 4)),
+        call=lambda x: _MLP.train()(x),
+        extra={"x": [torch.randn(1, 4)]},
+    ),  # fmt: skip
+    Case(
+        accuracy,
+        lambda: dict(model=_MLP, x=torch.randn(6, 4), y=torch.tensor([0, 1, 2, 0, 1, 2])),
+        fixed=("model",),
+        extra={"y": [torch.tensor([0, 1, 2])]},
+    ),  # fmt: skip
+    Case(KeepBest, lambda: dict(model=_MLP), extra={"model": ["a model", None]}),
+    Case(
+        KeepBest,  # calling it, as train() does after each evaluation
+        lambda: dict(history=_HISTORY.copy()),
+        call=lambda history: KeepBest(_MLP)(history),
+        extra={"history": [_HISTORY.iloc[:0], _HISTORY.drop(columns="val_loss"), [0.5]]},
+    ),  # fmt: skip
+]
+
 EXEMPT = {
+    "utils.regularisation.KeepBest.restore": "takes no arguments: loads the weights it kept (or refuses)",
     "utils.bandit.BanditRun": "the record play_bandit returns; a reader reads it and never builds one",
     "utils.optimisers.Optimiser": "the shared base class; a reader builds SGD, RMSprop, Adam or AdamW (cases above)",
     "utils.optimisers.Optimiser.step": "reads the gradients torch stored (torch refuses a wrong shape); a NaN gradient "

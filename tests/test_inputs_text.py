@@ -16,7 +16,7 @@ import torch
 from bad_inputs import Case, run_cases
 
 from utils.attention import padding_mask
-from utils.bert import BertConfig, BertEncoder, BertLayer, SentenceEncoder, load_minilm
+from utils.bert import BertConfig, BertEncoder, BertLayer, SentenceEncoder, load_minilm, mean_pool
 from utils.bpe import GPT2_PATTERN, BPETokenizer, merge_pair, pair_counts
 from utils.checks import check_id_list
 from utils.corpus import (
@@ -286,6 +286,11 @@ CASES = [
                                    torch.zeros(2, 3, dtype=torch.bool), torch.ones(2, 4, dtype=torch.long),
                                    torch.full((2, 3), 0.5)]}),
     Case(load_minilm, valid=lambda: dict(device="cpu"), examples=4, extra={"device": [5, 2.5]}),
+    Case(mean_pool, valid=lambda: dict(hidden=torch.randn(2, 3, 4),
+                                       attention_mask=torch.tensor([[1, 1, 0], [1, 1, 1]])),
+         extra={"attention_mask": [torch.zeros(2, 3, dtype=torch.long), torch.tensor([[1, 1, 1], [0, 0, 0]]),
+                                   torch.ones(2, 4, dtype=torch.long), torch.full((2, 3), 0.5), torch.ones(3)],
+                "hidden": [torch.randn(2, 3), torch.full((2, 3, 4), float("nan"))]}),
     Case(SentenceEncoder, valid=lambda: dict(device="cpu", max_length=32), examples=8,
          extra={"max_length": [1, 600], "device": [5]}),
     Case(SentenceEncoder.batch, valid=lambda: dict(sentences=["The cat sat.", "A dog"]),

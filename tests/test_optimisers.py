@@ -92,3 +92,17 @@ def test_a_nan_gradient_is_reported_not_applied():
     with pytest.raises(ValueError, match="NaN"):
         opt.step()
     assert w.tolist() == [1.0, 1.0]
+
+
+def test_loss_surfaces_have_their_minima_and_saddle_where_the_docstrings_say():
+    from utils.optimisers import banana_valley, saddle
+
+    points = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.0]], requires_grad=True)
+    assert banana_valley(points)[0].item() == 0.0 and saddle(points)[1:3].abs().max().item() == 0.0
+    (grad,) = torch.autograd.grad(saddle(points).sum(), points)
+    assert grad[3].abs().max().item() == 0.0  # a flat point that is not a minimum:
+    assert saddle(torch.tensor([0.0, 0.1])) < saddle(torch.tensor([0.0, 0.0])) < saddle(torch.tensor([0.1, 0.0]))
+    grid = torch.stack(torch.meshgrid(torch.linspace(-2, 2, 5), torch.linspace(-1, 3, 4), indexing="xy"), -1)
+    assert banana_valley(grid).shape == (4, 5)
+    with pytest.raises(ValueError, match="last dimension"):
+        saddle(torch.zeros(3))

