@@ -106,3 +106,20 @@ def test_loss_surfaces_have_their_minima_and_saddle_where_the_docstrings_say():
     assert banana_valley(grid).shape == (4, 5)
     with pytest.raises(ValueError, match="last dimension"):
         saddle(torch.zeros(3))
+
+
+def test_adam_counts_steps_per_parameter_like_torch():
+    # the second parameter gets its first gradient only at step 5: its bias correction starts then
+    a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    a2, b2 = a.detach().clone().requires_grad_(), b.detach().clone().requires_grad_()
+    ours, theirs = AdamW([a, b], lr=0.1), torch.optim.AdamW([a2, b2], lr=0.1)
+    for step in range(8):
+        for x, y, opt in ((a, b, ours), (a2, b2, theirs)):
+            opt.zero_grad()
+            loss = (x**2).sum() + ((y - 3) ** 2).sum() * (step >= 5)
+            loss.backward()
+            if step < 5:
+                y.grad = None  # no gradient yet for the second parameter
+            opt.step()
+    assert torch.allclose(a, a2, atol=1e-6) and torch.allclose(b, b2, atol=1e-6)
+    assert not torch.allclose(b, torch.ones(2))

@@ -2,6 +2,7 @@
 loads, caches or trains; every recipe trains for a few steps into a loadable checkpoint."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -45,9 +46,20 @@ def test_autoencoder_checkpoints_reconstruct_held_out_images(name):
     assert loss == pytest.approx(trained.history["val_loss"].iloc[-1], rel=0.05)
 
 
+def _pinned_torch() -> bool:
+    """Whether this is the torch release the checkpoints were made with (requirements.txt's pin): only then
+    is retraining bit for bit the same; other releases (make test-oldest / test-latest) round differently."""
+    requirements = (Path(__file__).resolve().parents[1] / "requirements.txt").read_text().splitlines()
+    pin = next(line.split("==")[1].strip() for line in requirements if line.startswith("torch=="))
+    return torch.__version__.split("+")[0] == pin
+
+
 def test_retraining_the_digits_vae_reproduces_the_shipped_checkpoint_exactly():
     shipped = load_pretrained("digits_vae")
     retrained, history = train_recipe("digits_vae", progress=False)
+    if not _pinned_torch():  # the same recipe still learns as well
+        assert history["val_loss"].iloc[-1] == pytest.approx(shipped.history["val_loss"].iloc[-1], rel=0.05)
+        return
     for name, tensor in shipped.model.state_dict().items():
         assert torch.equal(retrained.state_dict()[name], tensor), name
     assert history["val_loss"].round(3).tolist() == shipped.history["val_loss"].round(3).tolist()
@@ -108,7 +120,8 @@ def test_load_or_train_trains_with_a_notice_when_nothing_is_shipped_then_uses_th
     again = load_or_train("digits_vae")
     assert again.source == "cache" and capsys.readouterr().out == ""
     shipped = load_pretrained("digits_vae", folder=CHECKPOINTS)
-    assert torch.equal(again.model.encoder[0].weight, shipped.model.encoder[0].weight)  # the same recipe
+    if _pinned_torch():  # the same recipe, so the same weights
+        assert torch.equal(again.model.encoder[0].weight, shipped.model.encoder[0].weight)
 
 
 @pytest.mark.parametrize(

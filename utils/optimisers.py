@@ -32,8 +32,7 @@ class Optimiser:
             if not isinstance(p, torch.Tensor) or not p.requires_grad:
                 raise ValueError("every parameter must be a tensor with requires_grad=True (a model's parameters).")
         self.lr = check_number(lr, "lr (the learning rate)", low=0.0, low_open=True)
-        self.state: dict[int, dict[str, torch.Tensor]] = {}
-        self.steps = 0
+        self.state: dict[int, dict] = {}  # per parameter (by id): running averages, step counts
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -45,7 +44,6 @@ class Optimiser:
         with_grad = [p for p in self.params if p.grad is not None]
         for p in with_grad:  # all checked before any moves: a NaN leaves every parameter as it was
             check_tensor(p.grad, "a parameter's gradient", kind=None)
-        self.steps += 1
         for p in with_grad:
             self._update(p, p.grad, self.state.setdefault(id(p), {}))
 
@@ -89,7 +87,7 @@ class Adam(Optimiser):
     """Momentum and RMSprop together, with both running averages corrected for starting at zero.
 
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  p <- p - lr * m_hat / (sqrt(v_hat) + eps),
-    with m_hat = m / (1 - b1^t) and v_hat = v / (1 - b2^t) after t steps. `weight_decay` adds
+    with m_hat = m / (1 - b1^t) and v_hat = v / (1 - b2^t) after this parameter's t-th update. `weight_decay` adds
     weight_decay * p to the gradient (an L2 penalty), as torch.optim.Adam does.
     """
 
@@ -116,9 +114,10 @@ class Adam(Optimiser):
             p *= 1 - self.lr * self.weight_decay  # AdamW: shrink the weights themselves
         elif self.weight_decay:
             g = g + self.weight_decay * p  # Adam: an L2 penalty's gradient
+        t = state["t"] = state.get("t", 0) + 1  # counted per parameter, as torch does: some may skip steps
         m = state["m"] = b1 * state.get("m", torch.zeros_like(p)) + (1 - b1) * g
         v = state["v"] = b2 * state.get("v", torch.zeros_like(p)) + (1 - b2) * g * g
-        m_hat, v_hat = m / (1 - b1**self.steps), v / (1 - b2**self.steps)
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)
 
 
