@@ -201,6 +201,8 @@ def test_page_is_accessible(page_path, mode, server, browser):
     page.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
     page.goto(f"{server}/{page_path}", wait_until="load")
     assert page.evaluate("document.documentElement.dataset.theme") == mode
+    if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
+        page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
     if page.locator("div.plotly-graph-div").count():
         page.wait_for_function(
             f"() => [...document.querySelectorAll('div.plotly-graph-div')].every(d => d.dataset.mode === '{mode}')",
@@ -216,8 +218,12 @@ def test_page_is_accessible(page_path, mode, server, browser):
     page.close()
     assert not violations, f"{page_path} ({mode} mode): {violations}"
     for figure in figures:
-        assert figure["role"] == "figure" and figure["name"].startswith("Figure"), f"unnamed figure {figure}"
-        assert figure["described"], f"figure {figure['name'][:40]!r} has no description"
+        assert figure["role"] == "figure", f"figure without a role {figure}"
+        if figure["name"].startswith("Interactive figure: "):  # a live widget's figure: named by its title
+            assert not figure["name"].endswith("no title"), f"a widget's figure has neither caption nor title {figure}"
+        else:
+            assert figure["name"].startswith("Figure"), f"unnamed figure {figure}"
+            assert figure["described"], f"figure {figure['name'][:40]!r} has no description"
         dark_paper, light_font = _luminance(figure["paper"]) < 0.1, _luminance(figure["font"]) > 0.5
         assert (dark_paper and light_font) == (mode == "dark"), f"{figure['name'][:40]!r} in {mode} mode: {figure}"
 

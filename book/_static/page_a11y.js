@@ -3,6 +3,7 @@
 // * Names that match what a button shows: the theme gives some controls an aria-label that differs from
 //   their visible text ("Search" on a button that reads "Search Ctrl+K"), which fails "label in name".
 // * The bibliography's citation list gets the list items its role promises.
+// * Saved widgets: slider handles are named by their labels, pictures get their figure's alt text.
 // * Every plotly figure becomes a named figure: role="figure", its name from the caption (without the alt
 //   text) and its description from the whole caption (alt text included), so a screen reader announces it.
 // * Dark mode: plotly figures follow the theme's light/dark switch, with light text on a dark background
@@ -19,6 +20,17 @@
       el.removeAttribute("title"); // the button's own label ("Color mode") names it
     });
     document.querySelectorAll('.citation-list[role="list"] > *').forEach((el) => el.setAttribute("role", "listitem"));
+    // Saved ipywidgets: a slider handle is named by its widget's label; a picture a widget shows gets the
+    // alt text of the figure caption below its cell.
+    document.querySelectorAll(".widget-slider [role='slider']:not([aria-label])").forEach((handle) => {
+      const label = handle.closest(".widget-slider").querySelector(".widget-label");
+      handle.setAttribute("aria-label", (label && label.textContent.trim()) || "slider");
+    });
+    document.querySelectorAll(".jupyter-widgets img:not([alt])").forEach((img) => {
+      const caption = captionFor(img);
+      const text = caption ? caption.textContent.replace(/\s+/g, " ").trim() : "";
+      img.setAttribute("alt", text.includes("Alt text:") ? text.split("Alt text:")[1].trim() : text);
+    });
   }
 
   function captionFor(plot) {
@@ -35,8 +47,9 @@
     document.querySelectorAll(".js-plotly-plot:not([role])").forEach((plot) => {
       const caption = captionFor(plot);
       plot.setAttribute("role", "figure");
-      if (!caption) {
-        plot.setAttribute("aria-label", "Interactive figure");
+      if (!caption) {  // a live widget's figure, captioned only by its own title
+        const title = ((plot.layout || {}).title || {}).text || "";
+        plot.setAttribute("aria-label", `Interactive figure: ${title.replace(/<[^>]+>/g, " ").trim() || "no title"}`);
         return;
       }
       if (!caption.id) caption.id = "figure-caption-" + ++captions;
@@ -90,8 +103,17 @@
     document.querySelectorAll(".js-plotly-plot").forEach(followTheme);
   }
 
+  let pending = false;
+  const soon = () => {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(() => { pending = false; fixNames(); nameFigures(); });
+    }
+  };
+
   document.addEventListener("DOMContentLoaded", () => {
     tick();
+    new MutationObserver(soon).observe(document.body, { childList: true, subtree: true }); // widgets draw late
     // Figures and widgets draw after the page loads; keep up with them for a while, and with every theme switch.
     let runs = 0;
     const timer = setInterval(() => { tick(); if (++runs > 40) clearInterval(timer); }, 250);
