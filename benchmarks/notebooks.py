@@ -1,12 +1,13 @@
 """Run every chapter top to bottom on a fresh kernel; report its seconds and the kernel's peak memory.
 
-    python benchmarks/notebooks.py --json out.json [--page book/run_times.md] [--threads 2]
+    python benchmarks/notebooks.py --json out.json [--page book/run_times.md] [--threads 2] [--only 12_diffusion ...]
 
 The kernel gets OMP/MKL/OpenBLAS limited to --threads (torch follows OMP_NUM_THREADS).
 Budgets: 3 minutes and 1.5 GB of resident memory (a Binder or class-hub reader's share).
 JSON keys: notebooks (chapter -> seconds), peak_memory_gb (chapter -> GB, the kernel's maximum
 resident set), budget_seconds, budget_memory_gb, threads, machine.
-With --page, the table between the run-times markers of that Markdown page is rewritten.
+With --page, the table between the run-times markers of that Markdown page is rewritten; with
+--only, just the named chapters run, and their rows replace or join the rows already on the page.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ def run(path: Path, threads: int) -> tuple[float, float]:
     return seconds, int(probe.outputs[0]["text"]) / 1e6
 
 
+ROW = re.compile(r"^\| (\d\d_\w+) \| ([\d.]+) \| ([\d.]+) \|", re.M)
+
+
+def rows_on_page(page: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """The (seconds, memory) of the chapters already in a page's run-times table."""
+    found = ROW.findall(page.read_text())
+    return {name: float(s) for name, s, _ in found}, {name: float(m) for name, _, m in found}
+
+
 def write_page(page: Path, seconds: dict[str, float], memory: dict[str, float], threads: int, about: dict) -> None:
     lines = ["| Chapter | Seconds | Peak memory (GB) | Within budget |", "| --- | ---: | ---: | :---: |"]
     for name, s in seconds.items():
@@ -59,9 +69,16 @@ def main() -> None:
     p = parser(__doc__)
     p.add_argument("--page", type=Path, help="Markdown page whose run-times table to rewrite")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--only", nargs="+", metavar="CHAPTER", help="run only these chapters (e.g. 12_diffusion)")
     args = p.parse_args()
     seconds, memory = {}, {}
-    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
+    paths = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    if args.only:
+        unknown = set(args.only) - {path.stem for path in paths}
+        if unknown:
+            p.error(f"no such chapter: {', '.join(sorted(unknown))}")
+        paths = [path for path in paths if path.stem in args.only]
+    for path in paths:
         seconds[path.stem], memory[path.stem] = run(path, args.threads)
         print(f"ran {path.name} in {seconds[path.stem]:.1f} s, peak {memory[path.stem]:.2f} GB", flush=True)
     about = machine()
@@ -70,6 +87,10 @@ def main() -> None:
                "budget_memory_gb": MEMORY_BUDGET, "threads": args.threads, "machine": about}  # fmt: skip
     report([(name, f"{s:.1f} s, {memory[name]:.2f} GB") for name, s in seconds.items()], results, args.json)
     if args.page:
+        if args.only:  # keep the other chapters' rows
+            old_seconds, old_memory = rows_on_page(args.page)
+            seconds, memory = {**old_seconds, **seconds}, {**old_memory, **memory}
+            seconds, memory = dict(sorted(seconds.items())), dict(sorted(memory.items()))
         write_page(args.page, seconds, memory, args.threads, about)
 
 

@@ -51,6 +51,7 @@ from utils.train import (
     checked_loss,
     evaluate,
     make_optimizer,
+    moving_average,
     progress_bar,
     seeded_loop,
     set_lr,
@@ -167,8 +168,10 @@ CASES = [
             grad_clip=1.0,
             eval_every=2,
             eval_batches=1,
+            ema=0.99,
             seed=0,
         ),
+        extra={"ema": [1.0, 1.5]},
     ),  # fmt: skip
     Case(TrainConfig.lr_at, lambda: dict(step=2), call=lambda step: TINY.lr_at(step)),
     Case(TrainConfig.shortened, lambda: dict(steps=1), call=lambda steps: TINY.shortened(steps)),
@@ -208,6 +211,11 @@ CASES = [
     Case(seeded_loop, lambda: dict(config=TINY), call=lambda **kw: _enter(seeded_loop(**kw)), extra={"config": [None]}),
     Case(progress_bar, lambda: dict(config=TINY, progress=False, desc="x"), extra={"config": [None, 3]}),
     Case(set_lr, lambda: dict(optimizer=make_optimizer(_model(), TINY), lr=0.01)),
+    Case(
+        moving_average,
+        lambda: dict(model=_model(), config=replace(TINY, ema=0.9)),
+        extra={"model": ["a model"], "config": [{"ema": 0.9}]},
+    ),  # fmt: skip
     Case(
         checked_loss,
         lambda: dict(loss=torch.tensor(0.5), step=1),
@@ -334,6 +342,7 @@ EXEMPT = {
     "utils.pretrained.cached_checkpoints": "takes no arguments: the cache folder comes from $GENAI_CACHE",
     "utils.recipes.chapter_tokenizer": "takes no arguments: the GPT's fixed alphabet",
     "utils.recipes.fruit_classifier_data": "takes no arguments: the classifier's fixed data",
+    "utils.recipes.labelled_fruit_images": "takes no arguments: the fixed fruit pictures of Chapters 9-12 with kinds",
     "utils.recipes.fruit_images": "takes no arguments: the fruit GAN's fixed data",
     "utils.recipes.ring_data": "takes no arguments: the 2D GAN's fixed data",
 }

@@ -19,7 +19,7 @@ from utils.autoencoders import Autoencoder, AutoencoderConfig, kl_gaussian, reco
 from utils.checks import check_images
 from utils.fruits import FruitSet, make_anomalies, make_fruits, render, sample_attributes
 from utils.gaussians import ClassGaussians
-from utils.metrics import FruitClassifier, frechet_distance, mode_coverage, ring_centres, ring_of_gaussians
+from utils.metrics import FruitClassifier, diversity, frechet_distance, mode_coverage, ring_centres, ring_of_gaussians
 
 AE_CONFIG = AutoencoderConfig(image_size=8, latent=2, hidden=8, conv=True)
 VAE_CONFIG = AutoencoderConfig(image_size=8, latent=2, hidden=8, conv=False, variational=True)
@@ -156,6 +156,8 @@ CASES = [
                                               b=torch.randn(15, 3, generator=gen())),
          extra={"a": [np.zeros((20, 4)), np.zeros((1, 3)), np.array(["x", "y"]), None],
                 "b": [torch.zeros(15, 2), torch.zeros(1, 3), [[math.nan] * 3] * 2]}),
+    Case(diversity, valid=lambda: dict(features=np.random.default_rng(0).normal(size=(6, 3))),
+         extra={"features": [np.zeros((1, 3)), torch.zeros(0, 3), None]}),
     Case(FruitClassifier, valid=lambda: dict(classes=3, width=4, features=8), extra={"width": [True, 4.0]}),
     Case(FruitClassifier.forward, valid=lambda: dict(x=images()), call=lambda x: classifier()(x),
          extra={"x": [*BAD_IMAGES[:4], images(size=2)]}),

@@ -113,3 +113,12 @@ def test_fruit_classifier_refuses_bad_images(x, message):
     for call in (lambda: model(x), lambda: model.features(x)):
         with pytest.raises(ValueError, match=message):
             call()
+
+
+def test_diversity_is_the_mean_distance_between_different_samples():
+    from utils.metrics import diversity
+
+    x = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 8.0]])
+    # pairs: 5, 8, 5 (each counted twice over 3 * 2 ordered pairs)
+    assert diversity(x) == pytest.approx(6.0)
+    assert diversity(torch.ones(5, 3)) == 0.0

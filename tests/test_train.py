@@ -144,3 +144,18 @@ def test_weight_decay_skips_biases():
 
     groups = make_optimizer(torch.nn.Linear(3, 2), TrainConfig(weight_decay=0.1)).param_groups
     assert [(len(g["params"]), g["weight_decay"]) for g in groups] == [(1, 0.1), (1, 0.0)]
+
+
+def test_ema_leaves_the_model_with_the_moving_average_of_its_weights():
+    """With ema=d the loop ends with a = w_1, then a = d a + (1 - d) w_k after each step k (torch's AveragedModel)."""
+    model = torch.nn.Linear(1, 1, bias=False)
+    seen = []
+    config = TrainConfig(steps=6, batch_size=4, lr=0.1, eval_every=1, ema=0.5, grad_clip=None)
+    x = torch.randn(16, 1, generator=torch.Generator().manual_seed(0))
+    train(model, lambda m, b: ((m(b) - 3 * b) ** 2).mean(), x, config=config, progress=False,
+          on_evaluate=lambda history: seen.append(model.weight.item()))  # fmt: skip
+    average = seen[0]
+    for w in seen[1:]:
+        average = 0.5 * average + 0.5 * w
+    assert model.weight.item() == pytest.approx(average, rel=1e-6)
+    assert model.weight.item() != pytest.approx(seen[-1])

@@ -81,6 +81,15 @@ def frechet_distance(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray)
     return float(max(distance, 0.0))
 
 
+def diversity(features: torch.Tensor | np.ndarray) -> float:
+    """The mean distance between two different samples' feature vectors (N, F): 0 when every sample is the same."""
+    x = torch.as_tensor(np.asarray(check_array(features, "features", dims=2)), dtype=torch.float64)
+    if len(x) < 2:
+        raise ValueError("diversity needs at least two feature vectors to compare.")
+    n = len(x)
+    return float(torch.cdist(x, x).sum() / (n * (n - 1)))
+
+
 def _psd_sqrt(m: np.ndarray) -> np.ndarray:
     """The symmetric square root of a symmetric positive semi-definite matrix."""
     values, vectors = np.linalg.eigh(m)

@@ -13,6 +13,7 @@ bar; `shortened` gives the same recipe over a few steps for quick tests.
 | fruit_ae, fruit_dae, fruit_vae, fruit_vae_beta4, digits_vae | autoencoders and VAEs | 9, 10 |
 | gan_ring, gan_fruits | GANs on the 2D ring and on fruit pictures | 10 |
 | fruit_classifier | the feature network of the Fréchet distance | 10 |
+| diffusion_ring, diffusion_fruits | diffusion models on the 2D ring and on fruit pictures (with labels) | 12 |
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .checkpoints import rebuild_command
 from .checks import check_choice, check_count, check_number
 from .corpus import CHARSET, fingerprint, load_corpus, train_val_split, window_batches
 from .device import seeded
+from .diffusion import Diffusion, DiffusionConfig
 from .fruits import make_fruits
 from .gan import Discriminator, GANConfig, Generator
 from .gpt import GPT, GPTConfig
@@ -88,6 +90,13 @@ def autoencoder_data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
 def fruit_images() -> torch.Tensor:
     """The 5,000 fruit pictures (seed 0) that the VAEs and the fruit GAN learn from."""
     return autoencoder_data("fruits")[0]
+
+
+def labelled_fruit_images() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """The fruit pictures of `fruit_images` with their kinds: ((5,000 images, labels), (1,000 held out, labels))."""
+    fruits = make_fruits(6000, seed=0)
+    x, y = fruits.to_tensor(), torch.from_numpy(fruits.labels).long()
+    return (x[:5000], y[:5000]), (x[5000:], y[5000:])
 
 
 def fruit_classifier_data() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
@@ -148,6 +157,15 @@ def _fit_gan(data: Callable[[], torch.Tensor]) -> Fit:
     return fit
 
 
+def _fit_diffusion(model, schedule, device, progress, desc):
+    if model.config.data == "points":
+        data, held_out, loss = ring_data(), ring_of_gaussians(2000, std=0.05, seed=1)[0], Diffusion.loss
+    else:
+        data, held_out = labelled_fruit_images()
+        loss = lambda m, batch: m.loss(*batch)  # noqa: E731
+    return train(model, loss, data, val_data=held_out, config=schedule, device=device, progress=progress, desc=desc)
+
+
 def _fit_classifier(model, schedule, device, progress, desc):
     (x, y), val = fruit_classifier_data()
     loss = lambda m, batch: torch.nn.functional.cross_entropy(m(batch[0]), batch[1])  # noqa: E731
@@ -167,6 +185,11 @@ def _gpt() -> Recipe:
 FRUIT_AE = AutoencoderConfig(latent=16, hidden=64, conv=True)
 FRUIT_VAE = AutoencoderConfig(latent=16, hidden=64, conv=True, variational=True)
 DIGITS_VAE = AutoencoderConfig(image_size=8, channels=1, latent=8, hidden=64, conv=True, variational=True)
+DIFFUSION_RING = DiffusionConfig(data="points", schedule="linear", hidden=256)
+DIFFUSION_FRUITS = DiffusionConfig(data="images", schedule="cosine", hidden=32, classes=3, p_uncond=0.1, prediction="v")
+DIFFUSION_FRUITS_SCHEDULE = TrainConfig(
+    steps=2000, batch_size=64, lr=2e-3, min_lr=2e-4, warmup_steps=100, eval_every=250, ema=0.995
+)
 AUTOENCODER_SCHEDULE = TrainConfig(steps=1500, batch_size=64, lr=2e-3, eval_every=300)
 
 
@@ -202,6 +225,14 @@ RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
                                "(Chapter 10)", build=FruitClassifier, config=None,
                                schedule=TrainConfig(steps=800, batch_size=64, eval_every=200), fit=_fit_classifier,
                                seconds=30),
+    "diffusion_ring": Recipe(name="diffusion_ring", summary="the 2D diffusion model on the ring of 8 Gaussians "
+                             "(Chapter 12)", build=lambda: Diffusion(DIFFUSION_RING), config=DIFFUSION_RING,
+                             schedule=TrainConfig(steps=6000, batch_size=512, lr=3e-3, min_lr=1.5e-4, warmup_steps=100,
+                                                  eval_every=500), fit=_fit_diffusion, seconds=45),
+    "diffusion_fruits": Recipe(name="diffusion_fruits", summary="the fruit diffusion model with classifier-free "
+                               "guidance (Chapter 12)", build=lambda: Diffusion(DIFFUSION_FRUITS),
+                               config=DIFFUSION_FRUITS, schedule=DIFFUSION_FRUITS_SCHEDULE, fit=_fit_diffusion,
+                               seconds=250),
 }  # fmt: skip
 
 
