@@ -1,4 +1,4 @@
-"""Diffusion models (Chapter 12): blur data into noise step by step, then learn to walk back.
+"""Diffusion models (Chapter 12): drown data in noise step by step, then learn to walk back.
 
 The forward process adds a little Gaussian noise at each of T steps,
 x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) eps, until nothing of the data is left. Because
@@ -7,7 +7,8 @@ Gaussians add up to a Gaussian, any step can be reached in one jump (Ho, Jain an
 (1 - beta_s) for s <= t. Steps are numbered 1..T as in the paper; t = 0 is the data itself.
 
 A network learns to predict the noise eps in x_t (a small MLP for 2D points, a small U-Net
-for the 32x32 fruit pictures), and a sampler walks from pure noise back to data:
+for the 32x32 fruit pictures; or v, a mix of noise and data that is better behaved at the noisy
+end, Salimans and Ho, 2022), and a sampler walks from pure noise back to data:
 DDPM (one random step per t) or DDIM (Song, Meng and Ermon, 2021: any subset of the steps,
 with `eta` = 0 for a deterministic walk). A model trained with labels, some of them hidden,
 draws a chosen class with classifier-free guidance (Ho and Salimans, 2022).
@@ -307,11 +308,11 @@ def timesteps(T: int, steps: int) -> list[int]:
     """The steps a sampler visits, from T down to 1: all T of them, or `steps` of them evenly spread (DDIM)."""
     check_count(T, "T", minimum=2)
     check_count(steps, "steps (sampling steps)", maximum=T)
-    return sorted({int(round(s)) for s in np.linspace(1, T, steps)}, reverse=True)
+    return sorted({int(round(s)) for s in np.linspace(T, 1, steps)}, reverse=True)  # one step: [T]
 
 
 class Diffusion(torch.nn.Module):
-    """A denoising diffusion model: its noise schedule and a network that predicts the noise in x_t.
+    """A denoising diffusion model: its noise schedule and a network that predicts the noise in x_t (or v).
 
     Points are used as they are; images in [0, 1] are mapped to [-1, 1] inside, where
     the noise lives, and back when sampled.
@@ -359,8 +360,9 @@ class Diffusion(torch.nn.Module):
 
     # -- training ---------------------------------------------------------------------
     def loss(self, x0: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """The simplified loss of Ho et al.: mean squared error between the noise added and the noise predicted,
-        at a random step t for each example (drawn with torch's global random state)."""
+        """The simplified loss of Ho et al.: mean squared error between the noise added and the noise predicted
+        (or v and its prediction, with prediction="v"), at a random step t for each example (drawn with torch's
+        global random state)."""
         x0 = self._to_model(x0, "x0")
         labels = self._check_labels(labels, len(x0))
         t = torch.randint(1, self.config.steps + 1, (len(x0),), device=self.device)
