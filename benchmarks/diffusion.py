@@ -50,7 +50,8 @@ def main() -> None:
                "train_seconds_2d": round(float(ring_history["seconds"].iloc[-1]), 1),
                "sample_seconds_2d": round(sample_seconds, 3)}  # fmt: skip
     rows = [("2D ring: modes covered", f"{quality['modes_covered']} of 8 (target 8)"),
-            ("2D ring: high-quality points", f"{quality['high_quality_rate']:.1%} (target >= 90%; the shipped GAN: about 87%)"),
+            ("2D ring: high-quality points",
+             f"{quality['high_quality_rate']:.1%} (target >= 90%; the shipped GAN: about 87%)"),
             ("2D ring: training seconds", f"{results['train_seconds_2d']} (target <= 60)"),
             ("2D ring: seconds for 1,000 points", f"{results['sample_seconds_2d']} (target < 1)")]  # fmt: skip
 

@@ -15,6 +15,7 @@ from utils.finetune import (
     sft_loss,
     split_example,
 )
+from utils.fruit_qa import answer, answered_kind, fruit_questions, mentions_shape, question, shape_words
 from utils.gpt import GPT, GPTConfig
 from utils.lora import LoRALinear, add_lora, merge_lora, trainable_fraction
 from utils.tokenizers import CharTokenizer
@@ -83,6 +84,27 @@ CASES = [
         ),
         extra={"beta": [0.0, -1.0], "policy_chosen": [torch.tensor([-3.0])]},
     ),  # fmt: skip
+]
+
+
+def fruit_row():
+    import pandas as pd
+
+    return pd.Series({"width": 0.2, "elongation": 3.5, "curvature": 1.5, "hue": 53.0})
+
+
+CASES += [
+    Case(question, lambda: dict(row=fruit_row()), extra={"row": [None, {"width": 0.2}]}),
+    Case(shape_words, lambda: dict(row=fruit_row()), extra={"row": [None, {"width": 0.2}]}),
+    Case(
+        answer,
+        lambda: dict(kind="banana", row=fruit_row(), style="descriptive"),
+        fixed=("row",),
+        extra={"style": ["mixed"], "kind": ["pear"]},
+    ),  # fmt: skip
+    Case(fruit_questions, lambda: dict(n=6, seed=0, style="mixed")),
+    Case(answered_kind, lambda: dict(response="It is a banana."), extra={"response": [None, 3]}),
+    Case(mentions_shape, lambda: dict(response="It is a banana, long."), extra={"response": [None, 3]}),
 ]
 
 EXEMPT: dict[str, str] = {}
