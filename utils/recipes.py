@@ -186,7 +186,7 @@ FRUIT_AE = AutoencoderConfig(latent=16, hidden=64, conv=True)
 FRUIT_VAE = AutoencoderConfig(latent=16, hidden=64, conv=True, variational=True)
 DIGITS_VAE = AutoencoderConfig(image_size=8, channels=1, latent=8, hidden=64, conv=True, variational=True)
 DIFFUSION_RING = DiffusionConfig(data="points", schedule="linear", hidden=256)
-DIFFUSION_FRUITS = DiffusionConfig(data="images", schedule="cosine", hidden=32, classes=3, p_uncond=0.1, prediction="v")
+DIFFUSION_FRUITS = DiffusionConfig(data="images", schedule="cosine", hidden=32, classes=3, p_uncond=0.2, prediction="v")
 DIFFUSION_FRUITS_SCHEDULE = TrainConfig(
     steps=2000, batch_size=64, lr=2e-3, min_lr=2e-4, warmup_steps=100, eval_every=250, ema=0.995
 )
