@@ -11,7 +11,9 @@ def test_questions_are_balanced_reproducible_and_answer_checkably():
     responses = [split_example(t)[1] for t in texts]
     kinds = [answered_kind(r) for r in responses]
     assert all(kinds.count(k) == 100 for k in KINDS)
-    assert sum(mentions_shape(r) for r in responses) == 150  # "mixed": half of each style
+    assert sum(mentions_shape(r) for r in responses) == 75  # a quarter in the descriptive style by default
+    described = [split_example(t)[1] for t in fruit_questions(30, seed=1, descriptive=0.5)]
+    assert sum(mentions_shape(r) for r in described) == 15
     assert all(r.endswith(".\n") for r in responses)
 
 
@@ -25,3 +27,20 @@ def test_the_descriptive_answer_names_the_shape_from_the_attributes():
     assert answer("apple", apple, "plain") == "It is an apple.\n"
     assert "hue 355" in question(apple)  # hues are shown in 0..360
     assert answered_kind("It is a pear.") is None and not mentions_shape("It is an apple.")
+
+
+def test_prompts_give_back_their_measurements_and_scores_count_what_they_say():
+    from utils.fruit_qa import fruit_preferences, prompt_attributes, score_responses
+
+    texts = fruit_questions(3, seed=0, descriptive=0.0)
+    prompt, truth = split_example(texts[0])
+    facts = prompt_attributes(prompt)
+    assert question(facts) == prompt
+    table = fruit_preferences(3, seed=0)
+    assert list(table.prompt) == [split_example(t)[0] for t in texts]
+    assert list(table.rejected) == [split_example(t)[1] for t in texts]
+    assert all(mentions_shape(c) and not mentions_shape(r) for c, r in zip(table.chosen, table.rejected, strict=True))
+    answers = [truth.strip(), "It is a pear.", table.chosen[2].strip()]
+    kinds = [answered_kind(split_example(t)[1]) for t in texts]
+    assert score_responses(texts, answers) == {"format": 2 / 3, "accuracy": (1 + (kinds[2] == kinds[2])) / 3,
+                                               "shape": 1 / 3, "shape_right": 1 / 3}  # fmt: skip

@@ -91,3 +91,10 @@ def test_bad_ids_targets_and_vectors(model, call, message):
 def test_greedy_with_no_new_tokens_returns_the_prompt(model):
     prompt = torch.tensor([[3, 4]])
     assert torch.equal(model.greedy(prompt, 0), prompt)
+
+
+def test_hidden_is_what_the_output_layer_reads():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.tiny(11)).eval()
+    idx = torch.randint(0, 11, (2, 9))
+    assert torch.allclose(model.head(model.hidden(idx)), model(idx)[0])

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from .checks import check_nonempty, check_number, check_tensor
+from .checks import check_count, check_nonempty, check_number, check_tensor
+from .sampling import Strategy, generate
+from .train import TrainConfig, train
 
 RESPONSE = "\nA: "  # what separates a prompt from its response
 IGNORE = -100  # a target cross_entropy skips
+GREEDY = Strategy(greedy=True)
 
 
 def split_example(text: str) -> tuple[str, str]:
@@ -118,3 +122,64 @@ def dpo_loss(
                          f"{[tuple(x.shape) for x in values]}.")  # fmt: skip
     margin = beta * ((policy_chosen - reference_chosen) - (policy_rejected - reference_rejected))
     return -F.logsigmoid(margin).mean(), margin.detach()
+
+
+def respond(
+    model: torch.nn.Module,
+    tokenizer,
+    prompts: Sequence[str],
+    *,
+    max_new_tokens: int = 40,
+    strategy: Strategy = GREEDY,
+    generator: torch.Generator | None = None,
+) -> list[str]:
+    """The model's response to each prompt (which ends with the response marker), up to its first newline.
+
+    Prompts of equal token length are generated together as one batch, with the key-value cache.
+    """
+    check_nonempty(prompts, "prompts")
+    for prompt in prompts:
+        if not isinstance(prompt, str) or not prompt.endswith(RESPONSE):
+            raise ValueError(f"Each prompt must be a string ending with the response marker {RESPONSE!r}, "
+                             f"got {prompt!r}.")  # fmt: skip
+    check_count(max_new_tokens, "max_new_tokens")
+    newline = tokenizer.encode("\n")[0]
+    device = next(model.parameters()).device
+    encoded = [tokenizer.encode(p) for p in prompts]
+    groups: dict[int, list[int]] = {}
+    for i, ids in enumerate(encoded):
+        groups.setdefault(len(ids), []).append(i)
+    responses: list[str] = [""] * len(prompts)
+    was_training = model.training
+    model.eval()
+    for members in groups.values():
+        batch = torch.tensor([encoded[i] for i in members], device=device)
+        steps = torch.stack(list(generate(model, batch, max_new_tokens, strategy, generator=generator)), dim=1)
+        for i, row in zip(members, steps.tolist(), strict=True):
+            responses[i] = tokenizer.decode(row[: row.index(newline)] if newline in row else row)
+    model.train(was_training)
+    return responses
+
+
+def sft_objective(model: torch.nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """`sft_loss` in the form the shared training loop calls: (model, (ids, prompt lengths, lengths))."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 3:
+        raise ValueError("batch must be the three tensors (ids, prompt lengths, lengths) from encode_examples.")
+    return sft_loss(model, *batch)
+
+
+def fit_sft(
+    model: torch.nn.Module,
+    tokenizer,
+    texts: Sequence[str],
+    config: TrainConfig,
+    *,
+    val_texts: Sequence[str] | None = None,
+    progress: bool = True,
+    desc: str = "SFT",
+) -> pd.DataFrame:
+    """Supervised fine-tuning of a GPT on example texts (prompt, marker, response) with the shared loop."""
+    block = model.config.block_size
+    data = encode_examples(tokenizer, texts, block)
+    val = encode_examples(tokenizer, val_texts, block) if val_texts is not None else None
+    return train(model, sft_objective, data, val_data=val, config=config, progress=progress, desc=desc)

@@ -5,24 +5,31 @@ Each example is a text "Q: <question>\\nA: <answer>\\n" made from one fruit's at
 measurements (width, length as a multiple of the width, bend and hue) and asks which fruit it
 is. Answers come in two styles: plain ("It is a banana.") and descriptive ("It is a banana,
 long and curved."). The descriptive style is the property the preference methods of the
-chapter reward, and `mentions_shape` detects it.
+chapter reward, and `mentions_shape` detects it. `fruit_preferences` makes the preference pairs
+and `score_responses` measures a model's answers.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import pandas as pd
+import torch
 
 from .checks import check_choice, check_count, check_number
-from .finetune import RESPONSE
+from .finetune import RESPONSE, respond, split_example
 from .fruits import KINDS, sample_attributes
+from .sampling import Strategy
 
-STYLES = ("plain", "descriptive", "mixed")
+STYLES = ("plain", "descriptive")
 _ARTICLE = {"apple": "an", "banana": "a", "orange": "an"}
 _NEEDED = ("width", "elongation", "curvature", "hue")
 _ANSWER = re.compile(r"It is (?:a|an) (apple|banana|orange)\b")
+_QUESTION = re.compile(
+    r"Q: A fruit is ([-\d.]+) wide, ([-\d.]+) times as long as wide, bent ([-\d.]+), with hue ([-\d.]+)\."
+)
 
 
 def _check_row(row: pd.Series) -> pd.Series:
@@ -58,24 +65,25 @@ def shape_words(row: pd.Series) -> str:
 def answer(kind: str, row: pd.Series, style: str) -> str:
     """The response for a fruit of `kind`: "It is an apple." or, descriptive, "It is an apple, round." (+ newline)."""
     check_choice(kind, "kind", KINDS)
-    check_choice(style, "style", ("plain", "descriptive"))
+    check_choice(style, "style", STYLES)
     detail = f", {shape_words(row)}" if style == "descriptive" else ""
     return f"It is {_ARTICLE[kind]} {kind}{detail}.\n"
 
 
-def fruit_questions(n: int, *, seed: int = 0, style: str = "mixed") -> list[str]:
-    """n example texts, a third of each kind in random order; `style` "mixed" answers half of them each way."""
+def fruit_questions(n: int, *, seed: int = 0, descriptive: float = 0.25) -> list[str]:
+    """n example texts, a third of each kind in random order, a fraction `descriptive` of them answered in the
+    descriptive style (rounded to whole examples) and the rest plainly."""
     check_count(n, "n")
     check_count(seed, "seed", minimum=0)
-    check_choice(style, "style", STYLES)
+    check_number(descriptive, "descriptive (a fraction)", low=0, high=1)
     rng = np.random.default_rng(seed)
     kinds = rng.permutation(np.arange(n) % len(KINDS))
     rows = {k: sample_attributes(kind, n, rng) for k, kind in enumerate(KINDS)}
-    styles = rng.permutation(np.arange(n) % 2) if style == "mixed" else np.full(n, STYLES.index(style))
+    described = rng.permutation(np.arange(n) < round(descriptive * n))
     texts = []
     for i, k in enumerate(kinds):
         row = rows[k].iloc[i]
-        texts.append(question(row) + answer(KINDS[k], row, STYLES[styles[i]]))
+        texts.append(question(row) + answer(KINDS[k], row, "descriptive" if described[i] else "plain"))
     return texts
 
 
@@ -92,3 +100,68 @@ def mentions_shape(response: str) -> bool:
     if not isinstance(response, str):
         raise TypeError(f"response must be a string, got {type(response).__name__}.")
     return bool(re.search(r"\b(round|long)\b", response))
+
+
+def prompt_attributes(prompt: str) -> pd.Series:
+    """The four measurements a question states (width, elongation, curvature, hue), read back from its text."""
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a string, got {type(prompt).__name__}.")
+    found = _QUESTION.match(prompt)
+    if not found:
+        raise ValueError(f"This is not one of the fruit questions (see utils.fruit_qa.question): {prompt[:60]!r}.")
+    return pd.Series(dict(zip(_NEEDED, map(float, found.groups()), strict=True)))
+
+
+def fruit_preferences(n: int, *, seed: int = 0) -> pd.DataFrame:
+    """n preference pairs (prompt, chosen, rejected), a third of each kind of fruit: the same right answer,
+    describing the shape (chosen) or plain (rejected)."""
+    rows = []
+    for text in fruit_questions(n, seed=seed, descriptive=0.0):
+        prompt, response = text.split(RESPONSE)
+        prompt += RESPONSE
+        chosen = answer(answered_kind(response), prompt_attributes(prompt), "descriptive")
+        rows.append((prompt, chosen, response))
+    return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected"])
+
+
+def score_responses(texts: list[str], responses: list[str]) -> dict[str, float]:
+    """How a model answered the prompts of example `texts` (whose answers are the truth), as fractions:
+    format (it says "It is a(n) <fruit>"), accuracy (the right fruit), shape (it describes the shape) and
+    shape_right (it describes the shape the measurements give)."""
+    if not isinstance(texts, list) or not isinstance(responses, list) or not texts or len(texts) != len(responses):
+        raise ValueError("Give two lists of equal, non-zero length: the example texts and one response to each.")
+    scores = {"format": 0, "accuracy": 0, "shape": 0, "shape_right": 0}
+    for text, response in zip(texts, responses, strict=True):
+        prompt, truth = split_example(text)
+        kind = answered_kind(response)
+        scores["format"] += kind is not None
+        scores["accuracy"] += kind is not None and kind == answered_kind(truth)
+        scores["shape"] += mentions_shape(response)
+        words = shape_words(prompt_attributes(prompt))
+        scores["shape_right"] += bool(re.search(rf", {words}\.?$", response.strip()))
+    return {name: count / len(texts) for name, count in scores.items()}
+
+
+def evaluate_answers(
+    model: torch.nn.Module, tokenizer, texts: list[str], *, reference: torch.nn.Module | None = None, seed: int = 0
+) -> dict[str, float]:
+    """A model's answers to the prompts of `texts`, measured as in Chapter 13.
+
+    format and accuracy come from its most likely (greedy) answers: what it says when asked.
+    shape and shape_right come from one answer per prompt sampled at temperature 1, which shows
+    how often it chooses to describe; with a `reference` model, kl is KL(model || reference) in
+    nats per answer, estimated on those samples.
+    """
+    from .rlhf import sampled_kl  # rlhf builds on this module's neighbours; imported when needed
+
+    check_count(seed, "seed", minimum=0)
+    prompts = [split_example(t)[0] for t in texts]
+    greedy = score_responses(texts, respond(model, tokenizer, prompts))
+    generator = torch.Generator().manual_seed(seed)
+    if reference is None:
+        kl, sampled = math.nan, respond(model, tokenizer, prompts, strategy=Strategy(), generator=generator)
+    else:
+        kl, sampled = sampled_kl(model, reference, tokenizer, prompts, generator=generator)
+    drawn = score_responses(texts, sampled)
+    return {"format": greedy["format"], "accuracy": greedy["accuracy"], "shape": drawn["shape"],
+            "shape_right": drawn["shape_right"], "kl": kl}  # fmt: skip

@@ -161,13 +161,21 @@ class GPT(torch.nn.Module):
             if targets.shape != idx.shape:
                 raise ValueError(f"targets must have the shape of idx {tuple(idx.shape)}, got {tuple(targets.shape)}.")
             self.check_ids(targets, name="targets")
-        positions = self.positions(idx.shape[1], start)
-        x = self.drop(self.tokens(idx) + positions)  # (B, T, C)
-        for i, block in enumerate(self.blocks):
-            x = block._forward(x, cache[i] if cache else None)
-        logits = self.head(self.ln_f(x))  # (B, T, V)
+        logits = self.head(self._hidden(idx, cache, start))  # (B, T, V)
         loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         return logits, loss
+
+    def hidden(self, idx: torch.Tensor) -> torch.Tensor:
+        """Token ids (B, T) -> the last layer's vectors after the final layer norm (B, T, C): what the output
+        layer reads, and what a reward model's scalar head reads instead (Chapter 13)."""
+        self.check_ids(idx)
+        return self._hidden(idx, None, 0)
+
+    def _hidden(self, idx: torch.Tensor, cache: list[KVCache] | None, start: int) -> torch.Tensor:
+        x = self.drop(self.tokens(idx) + self.positions(idx.shape[1], start))  # (B, T, C)
+        for i, block in enumerate(self.blocks):
+            x = block._forward(x, cache[i] if cache else None)
+        return self.ln_f(x)
 
     def new_cache(self) -> list[KVCache]:
         """An empty key-value cache, one slot per block, for `forward(..., cache=...)`."""

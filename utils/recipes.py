@@ -14,6 +14,7 @@ bar; `shortened` gives the same recipe over a few steps for quick tests.
 | gan_ring, gan_fruits | GANs on the 2D ring and on fruit pictures | 10 |
 | fruit_classifier | the feature network of the Fréchet distance | 10 |
 | diffusion_ring, diffusion_fruits | diffusion models on the 2D ring and on fruit pictures (with labels) | 12 |
+| gpt_fruit_sft | the book GPT fine-tuned to answer the fruit questions | 13, 15 |
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from .checks import check_choice, check_count, check_number
 from .corpus import CHARSET, fingerprint, load_corpus, train_val_split, window_batches
 from .device import seeded
 from .diffusion import Diffusion, DiffusionConfig
+from .finetune import fit_sft
+from .fruit_qa import fruit_preferences, fruit_questions
 from .fruits import make_fruits
 from .gan import Discriminator, GANConfig, Generator
 from .gpt import GPT, GPTConfig
@@ -166,6 +169,25 @@ def _fit_diffusion(model, schedule, device, progress, desc):
     return train(model, loss, data, val_data=held_out, config=schedule, device=device, progress=progress, desc=desc)
 
 
+def fruit_qa_texts() -> tuple[list[str], list[str]]:
+    """Chapter 13's instruction data: 3,000 training examples and 300 held-out ones (other fruit)."""
+    return fruit_questions(3000, seed=0), fruit_questions(300, seed=1)
+
+
+def fruit_preference_pairs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Chapter 13's preference pairs: 2,000 for training, and 300 held out (the held-out questions' fruit)."""
+    return fruit_preferences(2000, seed=0), fruit_preferences(300, seed=1)
+
+
+def _fit_fruit_sft(model, schedule, device, progress, desc):
+    from .pretrained import load_or_train  # pretrained reads this registry, so it is imported when needed
+
+    model.load_state_dict(load_or_train("gpt_chars", progress=progress).model.state_dict())  # start pretrained
+    train_texts, held_out = fruit_qa_texts()
+    return fit_sft(model.to(device) if device else model, chapter_tokenizer(), train_texts, schedule,
+                   val_texts=held_out[:64], progress=progress, desc=desc)  # fmt: skip
+
+
 def _fit_classifier(model, schedule, device, progress, desc):
     (x, y), val = fruit_classifier_data()
     loss = lambda m, batch: torch.nn.functional.cross_entropy(m(batch[0]), batch[1])  # noqa: E731
@@ -190,6 +212,15 @@ DIFFUSION_FRUITS = DiffusionConfig(data="images", schedule="cosine", hidden=32, 
 DIFFUSION_FRUITS_SCHEDULE = TrainConfig(
     steps=2000, batch_size=64, lr=2e-3, min_lr=2e-4, warmup_steps=100, eval_every=250, ema=0.995
 )
+FRUIT_SFT_SCHEDULE = TrainConfig(steps=100, batch_size=32, lr=1e-3, warmup_steps=10, min_lr=1e-4, eval_every=25)
+# The rest of Chapter 13's settings, shared by the chapter and benchmarks/finetune.py
+LORA_RANK, LORA_ALPHA = 4, 8.0
+LORA_SFT_SCHEDULE = replace(FRUIT_SFT_SCHEDULE, lr=5e-3, min_lr=5e-4)  # adapters start at zero: a higher rate
+REWARD_SCHEDULE = TrainConfig(steps=30, batch_size=16, lr=3e-4, warmup_steps=5, eval_every=10)
+DPO_SCHEDULE = TrainConfig(steps=40, batch_size=16, lr=3e-5, warmup_steps=5, eval_every=10)
+DPO_BETA, DPO_NLL_WEIGHT = 0.5, 1.0
+RLHF_SCHEDULE = TrainConfig(steps=50, batch_size=16, lr=3e-5)
+KL_COEF = 0.1
 AUTOENCODER_SCHEDULE = TrainConfig(steps=1500, batch_size=64, lr=2e-3, eval_every=300)
 
 
@@ -233,6 +264,10 @@ RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
                                "guidance (Chapter 12)", build=lambda: Diffusion(DIFFUSION_FRUITS),
                                config=DIFFUSION_FRUITS, schedule=DIFFUSION_FRUITS_SCHEDULE, fit=_fit_diffusion,
                                seconds=250),
+    "gpt_fruit_sft": Recipe(name="gpt_fruit_sft", summary="the book GPT fine-tuned on the fruit questions "
+                            "(Chapter 13)", build=lambda: GPT(GPTConfig.book(len(CHARSET))),
+                            config=GPTConfig.book(len(CHARSET)), schedule=FRUIT_SFT_SCHEDULE, fit=_fit_fruit_sft,
+                            seconds=25, metadata={"data": "fruit_questions(3000, seed=0)"}),
 }  # fmt: skip
 
 
