@@ -14,6 +14,7 @@ from bad_inputs import Case, run_cases
 from utils.distributed import compare_runs, launch, load_run, save_run, train_data_parallel
 from utils.finetune import (
     RESPONSE,
+    complete_examples,
     dpo_loss,
     encode_examples,
     fit_sft,
@@ -183,6 +184,13 @@ CASES += [
         fixed=("model", "tokenizer"),
         extra={"prompts": [NO_MARKER, [], [3]], "strategy": ["greedy"]},
         examples=8,
+    ),
+    Case(
+        complete_examples,
+        lambda: dict(model=small(), tokenizer=CHARS, prompts=prompts(2), max_new_tokens=4),
+        fixed=("model", "tokenizer"),
+        extra={"prompts": [NO_MARKER, []]},
+        examples=6,
     ),
     Case(
         sft_objective,

@@ -121,6 +121,17 @@ def test_batched_answers_equal_answers_one_at_a_time():
     assert all("\n" not in a and len(a) <= 12 for a in together)
 
 
+def test_only_answers_that_ended_keep_a_newline_in_their_examples():
+    from utils.finetune import complete_examples
+
+    model = small_gpt()
+    prompts = [t.split(RESPONSE)[0] + RESPONSE for t in fruit_questions(4, seed=4)]
+    answers, texts = complete_examples(model, TOKENIZER, prompts, max_new_tokens=6)
+    for prompt, answer, text in zip(prompts, answers, texts, strict=True):
+        ended = len(TOKENIZER.encode(answer)) < 6  # a newline came before the limit
+        assert text == prompt + answer + ("\n" if ended else "")
+
+
 def test_response_logprob_of_a_batch_matches_each_row_alone():
     model = small_gpt()
     c_ids, c_prompt, c_len, *_ = pairs(4)

@@ -137,6 +137,34 @@ def respond(
 
     Prompts of equal token length are generated together as one batch, with the key-value cache.
     """
+    return _respond(model, tokenizer, prompts, max_new_tokens, strategy, generator)[0]
+
+
+def complete_examples(
+    model: torch.nn.Module,
+    tokenizer,
+    prompts: Sequence[str],
+    *,
+    strategy: Strategy = GREEDY,
+    generator: torch.Generator | None = None,
+    max_new_tokens: int = 40,
+) -> tuple[list[str], list[str]]:
+    """(the responses, the example texts prompt + response): a response that ended with a newline keeps it in
+    its example text; one cut off at `max_new_tokens` does not, so the text holds only what was generated."""
+    answers, finished = _respond(model, tokenizer, prompts, max_new_tokens, strategy, generator)
+    texts = [p + a + ("\n" if done else "") for p, a, done in zip(prompts, answers, finished, strict=True)]
+    return answers, texts
+
+
+def _respond(
+    model: torch.nn.Module,
+    tokenizer,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    strategy: Strategy,
+    generator: torch.Generator | None,
+) -> tuple[list[str], list[bool]]:
+    """(responses, whether each ended with a newline) for `respond` and `complete_examples`."""
     check_nonempty(prompts, "prompts")
     for prompt in prompts:
         if not isinstance(prompt, str) or not prompt.endswith(RESPONSE):
@@ -150,15 +178,17 @@ def respond(
     for i, ids in enumerate(encoded):
         groups.setdefault(len(ids), []).append(i)
     responses: list[str] = [""] * len(prompts)
+    finished = [False] * len(prompts)
     was_training = model.training
     model.eval()
     for members in groups.values():
         batch = torch.tensor([encoded[i] for i in members], device=device)
         steps = torch.stack(list(generate(model, batch, max_new_tokens, strategy, generator=generator)), dim=1)
         for i, row in zip(members, steps.tolist(), strict=True):
-            responses[i] = tokenizer.decode(row[: row.index(newline)] if newline in row else row)
+            finished[i] = newline in row
+            responses[i] = tokenizer.decode(row[: row.index(newline)] if finished[i] else row)
     model.train(was_training)
-    return responses
+    return responses, finished
 
 
 def sft_objective(model: torch.nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:

@@ -175,8 +175,8 @@ def fruit_qa_texts() -> tuple[list[str], list[str]]:
 
 
 def fruit_preference_pairs() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Chapter 13's preference pairs: 2,000 for training, and 300 held out (the held-out questions' fruit)."""
-    return fruit_preferences(2000, seed=0), fruit_preferences(300, seed=1)
+    """Chapter 13's preference pairs: 1,000 for training, and 300 held out (the held-out questions' fruit)."""
+    return fruit_preferences(1000, seed=0), fruit_preferences(300, seed=1)
 
 
 def _fit_fruit_sft(model, schedule, device, progress, desc):

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from .checks import check_count, check_nonempty, check_number, check_tensor
-from .finetune import encode_examples, respond, response_logprob
+from .finetune import complete_examples, encode_examples, response_logprob
 from .preferences import RewardModel, response_logprobs
 from .sampling import Strategy
 from .train import TrainConfig, make_optimizer, progress_bar, seeded_loop, set_lr
@@ -83,9 +83,8 @@ def fit_rlhf(
         for step in bar:
             picked = torch.randint(len(prompts), (config.batch_size,), generator=generator).tolist()
             asked = [prompts[i] for i in picked]
-            answers = respond(policy, tokenizer, asked, strategy=Strategy(), generator=generator)
-            ids, prompt_lengths, lengths = (t.to(device) for t in encode_examples(
-                tokenizer, [p + a + "\n" for p, a in zip(asked, answers, strict=True)], block))  # fmt: skip
+            answers, texts = complete_examples(policy, tokenizer, asked, strategy=Strategy(), generator=generator)
+            ids, prompt_lengths, lengths = (t.to(device) for t in encode_examples(tokenizer, texts, block))
             policy.train()
             set_lr(optimizer, config.lr_at(step))
             logp = response_logprob(policy, ids, prompt_lengths, lengths)
@@ -119,10 +118,10 @@ def sampled_kl(
     generator: torch.Generator | None = None,
 ) -> tuple[float, list[str]]:
     """(KL(pi || pi_ref) estimated in nats per answer, the answers): one answer per prompt sampled from the
-    policy at temperature 1, and the mean of log pi(y|x) - log pi_ref(y|x) over them."""
-    answers = respond(policy, tokenizer, prompts, strategy=Strategy(), generator=generator)
-    batch = encode_examples(tokenizer, [p + a + "\n" for p, a in zip(prompts, answers, strict=True)],
-                            policy.config.block_size)  # fmt: skip
+    policy at temperature 1, and the mean of log pi(y|x) - log pi_ref(y|x) over them. The estimate is unbiased but
+    noisy: on few prompts it can even come out below zero, which the KL itself never is."""
+    answers, texts = complete_examples(policy, tokenizer, prompts, strategy=Strategy(), generator=generator)
+    batch = encode_examples(tokenizer, texts, policy.config.block_size)
     device = next(policy.parameters()).device
     batch = tuple(t.to(device) for t in batch)
     ratio = response_logprobs(policy, *batch) - response_logprobs(reference, *batch)
