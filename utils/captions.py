@@ -1,0 +1,101 @@
+"""Captions of fruit pictures written from the attributes that drew them (Chapter 14).
+
+Each caption names the fruit's kind, its colour (a word for the hue: red, orange, yellow,
+green, blue, purple), its shape (round, long, long and curved, square) and at most two
+visible extras (a leaf, a stem, brown tips, stripes, a dimpled skin), in one of several
+phrasings, so a model cannot learn the template instead of the words. Every word comes from
+the fruit's own attributes (`facts`), so the captions are true by construction, and a test
+reads them back to check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .checks import check_count, check_number
+from .fruits import KINDS
+
+COLOURS = ("red", "orange", "yellow", "green", "blue", "purple")
+SHAPES = ("round", "long", "long and curved", "square")
+EXTRAS = ("with a leaf", "with a stem", "with brown tips", "with stripes", "with a dimpled skin")
+_TEMPLATES = (
+    "{a_shape} {shape} {colour} {kind}{extras}",
+    "a photo of {a_colour} {colour} {kind}, {shape}{extras}",
+    "a picture of {a_shape} {shape} {kind} that is {colour}{extras}",
+    "this {kind} is {colour} and {shape}{extras}",
+)
+_NEEDED = ("hue", "elongation", "curvature", "squareness", "leaf", "stem", "tips", "stripes", "texture")
+
+
+def colour_word(hue: float) -> str:
+    """The colour name of a hue in degrees (any real number; 0 and 360 are red)."""
+    hue = check_number(hue, "hue") % 360
+    for limit, word in ((15, "red"), (42, "orange"), (70, "yellow"), (170, "green"), (265, "blue"), (330, "purple")):
+        if hue < limit:
+            return word
+    return "red"
+
+
+def _check_row(row) -> pd.Series:
+    if isinstance(row, dict):
+        row = pd.Series(row)
+    if not isinstance(row, pd.Series):
+        raise TypeError(f"row must be one fruit's attributes (a pandas Series), got {type(row).__name__}.")
+    missing = [name for name in _NEEDED if name not in row.index]
+    if missing:
+        raise ValueError(f"The fruit's attributes lack {missing}; take a row of a FruitSet's attributes.")
+    if not all(np.isfinite(float(row[name])) for name in _NEEDED):
+        raise ValueError("The fruit's attributes must be finite numbers.")
+    return row
+
+
+def facts(row: pd.Series) -> dict[str, object]:
+    """What a caption may say about one fruit: its colour, shape and visible extras, read from its attributes."""
+    row = _check_row(row)
+    if row["squareness"] > 2:
+        shape = "square"
+    elif row["elongation"] < 1.5:
+        shape = "round"
+    else:
+        shape = "long and curved" if row["curvature"] > 0.5 else "long"
+    extras = [word for word, present in (
+        ("with a leaf", row["leaf"] > 0.5), ("with a stem", row["stem"] > 0.3), ("with brown tips", row["tips"] > 0.8),
+        ("with stripes", row["stripes"] > 0.3), ("with a dimpled skin", row["texture"] > 0.2)) if present]  # fmt: skip
+    return {"colour": colour_word(row["hue"]), "shape": shape, "extras": extras}
+
+
+def caption(kind: str, row: pd.Series, rng: np.random.Generator) -> str:
+    """One true caption of a fruit of `kind` with attributes `row`, in a phrasing drawn with `rng`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}.")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}.")
+    known = facts(row)
+    extras = [e for e in known["extras"] if rng.random() < 0.7][:2]  # not every caption lists every detail
+    joined = (" " + " and ".join(extras)) if extras else ""
+    template = _TEMPLATES[rng.integers(len(_TEMPLATES))]
+    article = {word: "an" if word[0] in "aeiou" else "a" for word in (known["shape"], known["colour"])}
+    return template.format(shape=known["shape"], colour=known["colour"], kind=kind, extras=joined,
+                           a_shape=article[known["shape"]], a_colour=article[known["colour"]])  # fmt: skip
+
+
+def captions(kinds: list[str], attributes: pd.DataFrame, *, seed: int = 0) -> list[str]:
+    """One caption per fruit: `kinds[i]` with the attributes in row i."""
+    if not isinstance(attributes, pd.DataFrame) or len(attributes) != len(kinds) or not len(kinds):
+        raise ValueError("Give one kind per row of attributes (a non-empty DataFrame of a FruitSet's attributes).")
+    check_count(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    return [caption(kind, attributes.iloc[i], rng) for i, kind in enumerate(kinds)]
+
+
+def said(text: str) -> dict[str, object]:
+    """What a caption claims: its kind, colour, shape and extras (None or [] where it says nothing)."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("A caption must be a non-empty string.")
+    words = f" {text} "
+    kind = next((k for k in KINDS if f" {k}" in words), None)
+    colour = next((c for c in COLOURS if f" {c} " in words or f" {c}," in words), None)
+    shape = next((s for s in sorted(SHAPES, key=len, reverse=True) if f" {s}" in words), None)
+    extras = [e for e in EXTRAS if e in text]
+    return {"kind": kind, "colour": colour, "shape": shape, "extras": extras}
