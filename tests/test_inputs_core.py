@@ -132,6 +132,11 @@ CASES = [
     Case(checks.check_nonempty, lambda: dict(items=[1], name="items")),
     Case(checks.check_logits, lambda: dict(logits=torch.randn(2, 4))),
     Case(checks.check_images, lambda: dict(x=_rand(2, 3, 4, 4))),
+    Case(
+        checks.check_attributes,
+        lambda: dict(row={"width": 0.2, "hue": 53.0}, needed=["width", "hue"]),
+        extra={"row": [None, {"width": 0.2}, {"width": 0.2, "hue": float("nan")}]},
+    ),  # fmt: skip
     Case(checks.check_device, lambda: dict(device="cpu"), extra={"device": [3, "gpu", "cuda:x"]}),
     # utils.checkpoints
     Case(sha256_of, lambda: dict(path=saved_checkpoint())),

@@ -18,7 +18,14 @@ from utils.audio import (
 )
 from utils.captions import caption, captions, colour_word, facts, said
 from utils.clip import ClipModel, ImageEncoder, retrieve, sentence_vectors, zero_shot
-from utils.contrastive import augment, info_nce, nt_xent, similarities, symmetric_info_nce
+from utils.contrastive import (
+    augment,
+    info_nce,
+    nt_xent,
+    similarities,
+    symmetric_cross_entropy,
+    symmetric_info_nce,
+)
 from utils.fruits import make_fruits
 
 
@@ -34,6 +41,11 @@ CASES = [
     Case(similarities, pair, extra=ONE_PAIR),
     Case(info_nce, pair, extra=ONE_PAIR),
     Case(symmetric_info_nce, pair, extra=ONE_PAIR),
+    Case(
+        symmetric_cross_entropy,
+        lambda: dict(logits=torch.randn(3, 3)),
+        extra={"logits": [torch.randn(1, 1), torch.randn(2, 3)]},
+    ),  # fmt: skip
     Case(
         nt_xent,
         lambda: dict(z1=torch.randn(4, 3), z2=torch.randn(4, 3), temperature=0.5),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .checks import check_count, check_number
+from .checks import check_attributes, check_count, check_number
 from .fruits import KINDS
 
 COLOURS = ("red", "orange", "yellow", "green", "blue", "purple")
@@ -37,22 +37,9 @@ def colour_word(hue: float) -> str:
     return "red"
 
 
-def _check_row(row) -> pd.Series:
-    if isinstance(row, dict):
-        row = pd.Series(row)
-    if not isinstance(row, pd.Series):
-        raise TypeError(f"row must be one fruit's attributes (a pandas Series), got {type(row).__name__}.")
-    missing = [name for name in _NEEDED if name not in row.index]
-    if missing:
-        raise ValueError(f"The fruit's attributes lack {missing}; take a row of a FruitSet's attributes.")
-    if not all(np.isfinite(float(row[name])) for name in _NEEDED):
-        raise ValueError("The fruit's attributes must be finite numbers.")
-    return row
-
-
 def facts(row: pd.Series) -> dict[str, object]:
     """What a caption may say about one fruit: its colour, shape and visible extras, read from its attributes."""
-    row = _check_row(row)
+    row = check_attributes(row, _NEEDED)
     if row["squareness"] > 2:
         shape = "square"
     elif row["elongation"] < 1.5:

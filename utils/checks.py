@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 _KINDS = {"float": torch.is_floating_point, "int": lambda t: not t.is_floating_point() and not t.is_complex()
@@ -230,3 +231,18 @@ def check_device(device: Any, name: str = "device") -> torch.device:
         return torch.device(device)
     except RuntimeError:
         raise ValueError(f"{name} must name a device such as 'cpu', 'cuda' or 'cuda:0', got {device!r}.") from None
+
+
+def check_attributes(row: Any, needed: Sequence[str]) -> pd.Series:
+    """One fruit's attributes (a pandas Series, or a dict) holding every name in `needed` as a finite number."""
+    if isinstance(row, dict):
+        row = pd.Series(row)
+    if not isinstance(row, pd.Series):
+        raise TypeError(f"row must be one fruit's attributes (a pandas Series), got {type(row).__name__}.")
+    missing = [name for name in needed if name not in row.index]
+    if missing:
+        raise ValueError(f"The fruit's attributes lack {missing}; take a row of utils.fruits.sample_attributes "
+                         "or of a FruitSet's attributes.")  # fmt: skip
+    for name in needed:
+        check_number(row[name], name)
+    return row

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from .checks import check_count, check_images, check_tensor
+from .contrastive import symmetric_cross_entropy
 
 TEXT_WIDTH = 384  # MiniLM's sentence vectors
 
@@ -73,11 +74,7 @@ class ClipModel(torch.nn.Module):
     def loss(self, images: torch.Tensor, sentence_vectors: torch.Tensor) -> torch.Tensor:
         """The symmetric contrastive loss of a batch of matching (picture, caption) pairs."""
         scale = self.log_scale.clamp(max=math.log(100)).exp()  # 1 / temperature, learned; CLIP caps it at 100
-        logits = scale * self.embed_images(images) @ self.embed_text(sentence_vectors).T  # (B, B)
-        if len(logits) < 2:
-            raise ValueError("A contrastive loss needs a batch of at least 2 pairs: the other pairs are the negatives.")
-        targets = torch.arange(len(logits), device=logits.device)
-        return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2  # = symmetric_info_nce
+        return symmetric_cross_entropy(scale * self.embed_images(images) @ self.embed_text(sentence_vectors).T)
 
     @torch.no_grad()
     def similarity(self, images: torch.Tensor, sentence_vectors: torch.Tensor) -> torch.Tensor:

@@ -49,8 +49,17 @@ def info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.1) -> torc
 
 def symmetric_info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
     """CLIP's loss: the mean of InfoNCE from a to b and from b to a."""
-    logits = similarities(a, b, temperature)
-    targets = torch.arange(len(a), device=a.device)
+    return symmetric_cross_entropy(similarities(a, b, temperature))
+
+
+def symmetric_cross_entropy(logits: torch.Tensor) -> torch.Tensor:
+    """The mean of the cross-entropies of picking the diagonal along the rows and along the columns of square
+    logits (N, N): `symmetric_info_nce` from a similarity matrix already scaled (e.g. by a learned temperature)."""
+    check_tensor(logits, "logits", dims=2)
+    if logits.shape[0] != logits.shape[1] or len(logits) < 2:
+        raise ValueError(f"logits must be a square matrix of at least 2 x 2 pairs (the other pairs are the "
+                         f"negatives), got shape {tuple(logits.shape)}.")  # fmt: skip
+    targets = torch.arange(len(logits), device=logits.device)
     return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
 
 

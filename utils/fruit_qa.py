@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .checks import check_choice, check_count, check_number
+from .checks import check_attributes, check_choice, check_count, check_number
 from .finetune import RESPONSE, respond, split_example
 from .fruits import KINDS, sample_attributes
 from .sampling import Strategy
@@ -34,16 +34,7 @@ _QUESTION = re.compile(
 
 def _check_row(row: pd.Series) -> pd.Series:
     """`row` if it is one fruit's attributes (a pandas Series or dict) with the four this module reads, finite."""
-    if isinstance(row, dict):
-        row = pd.Series(row)
-    if not isinstance(row, pd.Series):
-        raise TypeError(f"row must be one fruit's attributes (a pandas Series), got {type(row).__name__}.")
-    missing = [name for name in _NEEDED if name not in row.index]
-    if missing:
-        raise ValueError(f"The fruit's attributes lack {missing}; take a row of utils.fruits.sample_attributes.")
-    for name in _NEEDED:
-        check_number(row[name], name)
-    return row
+    return check_attributes(row, _NEEDED)
 
 
 def question(row: pd.Series) -> str:
