@@ -56,6 +56,17 @@ def test_chapter_is_saved_executed_without_errors(path):
         assert section in text, f"{path.name} lacks {section!r}"
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figure_captions_are_numbered(path):
+    """Captions read "*Figure N.k. ..." (or "*Figures N.k and N.m."): the site names each plotly figure by the
+    numbered caption after it (book/_static/page_a11y.js), so an unnumbered caption leaves its figure unnamed."""
+    nb = nbformat.read(path, as_version=4)
+    chapter = int(path.stem.split("_")[0])
+    captions = [c.source for c in nb.cells if c.cell_type == "markdown" and re.match(r"\*Figures?\b", c.source)]
+    unnumbered = [text[:40] for text in captions if not re.match(rf"\*Figures? {chapter}\.\d+", text)]
+    assert captions and not unnumbered, f"captions without the chapter's figure number: {unnumbered}"
+
+
 def test_repository_url_lives_only_in_the_config():
     url = repository_url()
     assert url.startswith("https://github.com/")

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from utils.captions import caption, captions, colour_word, facts, said
+from utils.captions import agrees, caption, captioned_fruits, captions, colour_word, facts, said
 from utils.fruits import make_anomalies, make_fruits
 
 
@@ -38,3 +38,31 @@ def test_articles_agree_with_the_next_word():
                      "tips": 0.0, "stripes": 0.0, "texture": 0.0})  # fmt: skip
     texts = {caption("orange", row, np.random.default_rng(s)) for s in range(40)}
     assert not any(" a orange" in t or " a apple" in t for t in texts) and any("an orange" in t for t in texts)
+
+
+def test_captioned_fruits_recolour_the_requested_share_and_caption_the_new_colour():
+    data = captioned_fruits(400, seed=2, recolour=0.25)
+    plain = make_fruits(400, seed=2)
+    changed = (data.attributes["hue"] != plain.attributes["hue"]).to_numpy()
+    assert 0.18 < changed.mean() < 0.32  # a quarter, drawn at random
+    same = data.attributes.drop(columns="hue").equals(plain.attributes.drop(columns="hue"))
+    assert same and np.array_equal(data.labels.numpy(), plain.labels)
+    assert np.allclose(data.images[~changed].permute(0, 2, 3, 1).numpy(), plain.images[~changed])
+    for text, (_, row) in zip(data.captions, data.attributes.iterrows(), strict=True):
+        assert said(text)["colour"] == colour_word(row["hue"])
+
+
+def test_orange_is_read_as_a_kind_or_a_colour_by_its_place():
+    assert said("a purple orange")["kind"] == "orange" and said("a purple orange")["colour"] == "purple"
+    assert said("an orange banana") == {"kind": "banana", "colour": "orange", "shape": None, "extras": []}
+    assert said("this orange is orange and round")["colour"] == "orange"
+    assert said("a photo of an orange orange, round")["kind"] == "orange"
+
+
+def test_a_description_agrees_only_with_fruit_that_have_all_it_claims():
+    odd = make_anomalies(3, seed=0)  # a blue apple, a square orange, a striped banana
+    blue, square, striped = (odd.attributes.iloc[i] for i in range(3))
+    assert agrees("a blue apple", "apple", blue) and not agrees("a red apple", "apple", blue)
+    assert not agrees("a blue apple", "orange", blue) and agrees("an apple", "apple", blue)
+    assert agrees("a square orange", "orange", square) and not agrees("a round orange", "orange", square)
+    assert agrees("a banana with stripes", "banana", striped) and agrees("a long banana", "banana", striped)

@@ -10,14 +10,28 @@ from bad_inputs import Case, run_cases
 from utils.audio import (
     CausalConv1d,
     WaveNet,
+    fit_wavenet,
+    generate,
     melodies,
     mu_law_decode,
     mu_law_encode,
+    next_token_loss,
     note_frequency,
     receptive_field,
+    scale_energy,
+    unigram_nll,
+    windows,
 )
-from utils.captions import caption, captions, colour_word, facts, said
-from utils.clip import ClipModel, ImageEncoder, retrieve, sentence_vectors, zero_shot
+from utils.captions import agrees, caption, captioned_fruits, captions, colour_word, facts, said
+from utils.clip import (
+    ClipModel,
+    ImageEncoder,
+    fit_clip,
+    precision_at_k,
+    retrieve,
+    sentence_vectors,
+    zero_shot,
+)
 from utils.contrastive import (
     augment,
     info_nce,
@@ -27,6 +41,10 @@ from utils.contrastive import (
     symmetric_info_nce,
 )
 from utils.fruits import make_fruits
+from utils.simclr import SimCLR, encode, few_labels, fit_simclr, probe_accuracy
+from utils.train import TrainConfig
+
+TINY = TrainConfig(steps=2, batch_size=2, eval_every=1, eval_batches=1)
 
 
 def pair() -> dict:
@@ -171,6 +189,130 @@ CASES += [
     ),  # fmt: skip
 ]
 
-EXEMPT: dict[str, str] = {}
+
+def wavenet() -> WaveNet:
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return WaveNet(levels=16, channels=4, dilations=(1, 2))
+
+
+def tokens(n: int = 2, t: int = 12) -> torch.Tensor:
+    return torch.arange(n * t).reshape(n, t) % 16
+
+
+def simclr() -> SimCLR:
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return SimCLR(dim=8, width=4, projection=4)
+
+
+def features(n: int = 6, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, 3))
+
+
+CASES += [
+    Case(captioned_fruits, lambda: dict(n=3, seed=0, recolour=0.5), extra={"recolour": [1.5, -0.1]}),
+    Case(
+        agrees,
+        lambda: dict(text="a red apple", kind="apple", row=row()),
+        extra={"kind": ["pear"], "text": [""], "row": [None]},
+    ),  # fmt: skip
+    Case(
+        fit_clip,
+        lambda: dict(model=clip(), images=torch.rand(4, 3, 32, 32), vectors=unit(4), config=TINY, progress=False),
+        fixed=("model", "config"),
+        extra={"vectors": [unit(3), torch.randn(4, 10)], "model": [None]},
+        nan_ok=True,
+    ),  # fmt: skip
+    Case(
+        precision_at_k,
+        lambda: dict(ranked=torch.tensor([0, 2]), relevant=torch.tensor([True, False, True])),
+        extra={"ranked": [torch.tensor([0, 5])]},
+    ),  # fmt: skip
+    Case(SimCLR, lambda: dict(dim=8, width=4, projection=4)),
+    Case(
+        SimCLR.forward,
+        lambda: dict(images=torch.rand(2, 3, 32, 32)),
+        call=lambda images: simclr()(images),
+        extra={"images": [torch.rand(2, 3, 16, 16)]},
+    ),  # fmt: skip
+    Case(
+        SimCLR.loss,
+        lambda: dict(images=torch.rand(3, 3, 32, 32), temperature=0.2),
+        call=lambda images, temperature: simclr().loss(images, temperature),
+        extra={"images": [torch.rand(1, 3, 32, 32)], "temperature": [0.0]},
+    ),  # fmt: skip
+    Case(
+        fit_simclr,
+        lambda: dict(model=simclr(), images=torch.rand(4, 3, 32, 32), config=TINY, progress=False),
+        fixed=("model", "config"),
+        extra={"images": [torch.rand(4, 3, 16, 16)], "model": [None]},
+        nan_ok=True,
+    ),  # fmt: skip
+    Case(
+        encode,
+        lambda: dict(encoder=simclr().encoder, images=torch.rand(3, 3, 32, 32), batch_size=2),
+        fixed=("encoder",),
+    ),  # fmt: skip
+    Case(few_labels, lambda: dict(labels=np.array([0, 0, 1, 1, 2, 2]), per_class=2, seed=0), extra={"per_class": [3]}),
+    Case(
+        probe_accuracy,
+        lambda: dict(
+            features=features(6),
+            labels=np.array([0, 1, 0, 1, 0, 1]),
+            test_features=features(4, 1),
+            test_labels=np.array([0, 1, 0, 1]),
+            per_class=2,
+            repeats=2,
+            seed=0,
+        ),
+        extra={"test_features": [features(4, 1)[:, :2]], "labels": [np.array([0, 1, 0])], "per_class": [4]},
+    ),  # fmt: skip
+    Case(
+        next_token_loss,
+        lambda: dict(model=wavenet(), tokens=tokens()),
+        fixed=("model",),
+        extra={"tokens": [tokens()[:, :1], tokens() + 20]},
+    ),  # fmt: skip
+    Case(
+        windows,
+        lambda: dict(tokens=tokens(), length=4, batch_size=2),
+        call=lambda **kw: windows(**kw)(torch.Generator().manual_seed(0)),
+        extra={"length": [12, 20]},
+    ),  # fmt: skip
+    Case(
+        fit_wavenet,
+        lambda: dict(model=wavenet(), tokens=tokens(), val_tokens=tokens(), config=TINY, length=4, progress=False),
+        fixed=("model", "config"),
+        extra={"length": [12], "model": [None]},
+        nan_ok=True,
+    ),  # fmt: skip
+    Case(
+        unigram_nll,
+        lambda: dict(tokens=tokens(), val_tokens=tokens(1), levels=16),
+        extra={"val_tokens": [torch.tensor([[3, 17]])], "levels": [1]},
+    ),  # fmt: skip
+    Case(
+        generate,
+        lambda: dict(model=wavenet(), prompt=torch.tensor([1, 2, 3]), samples=4, temperature=1.0, seed=0),
+        fixed=("model",),
+        extra={"prompt": [torch.tensor([1, 30])], "temperature": [0.0], "model": [None]},
+    ),  # fmt: skip
+]
+
+CASES += [
+    Case(
+        scale_energy,
+        lambda: dict(wave=torch.sin(torch.arange(256) * 0.3) * 0.5, sample_rate=4000, width=8.0),
+        extra={"wave": [torch.zeros(256), torch.ones(256) * 2, torch.zeros(2, 256)], "sample_rate": [10]},
+    ),  # fmt: skip
+]
+
+EXEMPT: dict[str, str] = {
+    "utils.captions.CaptionedFruits": "a plain record that captioned_fruits fills after checking its inputs",
+    "utils.recipes.clip_data": "takes no arguments: Chapter 14's fixed captioned fruit",
+    "utils.recipes.retrieval_pool": "takes no arguments: Chapter 14's fixed pictures to search",
+    "utils.recipes.audio_tokens": "takes no arguments: Chapter 14's fixed melodies as tokens",
+}
 
 test_bad_inputs = run_cases(CASES)

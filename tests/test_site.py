@@ -128,6 +128,36 @@ def test_page_works_offline(page_path, server, browser):
         after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
         assert after != before, f"pressing Play did not animate figure {div_id}"
 
+    menus = page.evaluate(
+        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.updatemenus"
+        " && d.layout.updatemenus.some(m => m.type === 'dropdown')).map(d => d.id)"
+    )
+    for div_id in menus:  # open each menu and choose its last entry: the figure must change
+        figure = page.locator(f"#{div_id}")
+        before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        header = figure.locator(".updatemenu-header").first
+        header.scroll_into_view_if_needed()
+        header.click()
+        figure.locator(".updatemenu-dropdown-button").last.click()
+        page.wait_for_timeout(300)
+        after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        assert after != before, f"choosing from the menu of figure {div_id} did not change it"
+
+    if page.locator("audio").count():  # every player loads its sound from the page itself, and plays
+        durations = page.evaluate(
+            """() => Promise.all([...document.querySelectorAll('audio')].map(a => new Promise(done => {
+                if (a.readyState >= 1) return done(a.duration);
+                a.addEventListener('loadedmetadata', () => done(a.duration));
+                a.addEventListener('error', () => done(-1));
+                a.load(); })))"""
+        )
+        assert all(d > 0.5 for d in durations), f"an audio player has no sound: durations {durations}"
+        played = page.evaluate(
+            """async () => { const a = document.querySelector('audio'); a.muted = true; await a.play();
+                await new Promise(r => setTimeout(r, 500)); a.pause(); return a.currentTime; }"""
+        )
+        assert played > 0, "the first audio player did not play"
+
     hover_linked = page.evaluate(
         "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.meta"
         " && d.layout.meta.hover_image).map(d => d.id)"

@@ -12,6 +12,9 @@ autoregressive idea of Chapter 11 applies: predict the next token from the previ
 WaveNet (van den Oord et al., 2016) does this with *dilated causal convolutions*: each layer
 looks at two inputs `dilation` samples apart and never at a later one; doubling the dilation
 from layer to layer makes the receptive field grow exponentially with depth (`receptive_field`).
+`fit_wavenet` trains one on random windows of the tokens, `unigram_nll` is the baseline that
+ignores the past, `generate` plays the model forwards one sample at a time, and `scale_energy`
+measures how much of a sound's energy sits on the melodies' notes.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from .checks import check_count, check_number, check_tensor
+from .train import TrainConfig, train
 
 SAMPLE_RATE = 8000  # samples per second
 MU = 255  # mu-law levels - 1
@@ -153,3 +158,100 @@ class WaveNet(torch.nn.Module):
             h = mix(torch.tanh(filt) * torch.sigmoid(g))
             x, skip = x + h, skip + h
         return self.out(skip).transpose(1, 2)
+
+
+def next_token_loss(model: WaveNet, tokens: torch.Tensor) -> torch.Tensor:
+    """The mean cross-entropy (nats per sample) of predicting each token of windows (B, T) from those before it."""
+    check_tensor(tokens, "tokens", dims=2, kind="int")
+    if tokens.shape[1] < 2:
+        raise ValueError("Each window needs at least 2 tokens: one to read and one to predict.")
+    logits = model(tokens[:, :-1])
+    return F.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
+
+
+def windows(tokens: torch.Tensor, length: int, batch_size: int):
+    """A batch source for `utils.train.train`: `batch_size` random windows of `length` + 1 tokens cut from the
+    clips (N, T), drawn with the generator the loop passes in."""
+    check_tensor(tokens, "tokens", dims=2, kind="int")
+    check_count(batch_size, "batch_size")
+    check_count(length, "length", minimum=1, maximum=tokens.shape[1] - 1)
+
+    def batch(generator: torch.Generator) -> torch.Tensor:
+        clip = torch.randint(len(tokens), (batch_size,), generator=generator)
+        start = torch.randint(tokens.shape[1] - length, (batch_size,), generator=generator)
+        return tokens[clip[:, None], start[:, None] + torch.arange(length + 1)]
+
+    return batch
+
+
+def fit_wavenet(
+    model: WaveNet,
+    tokens: torch.Tensor,
+    val_tokens: torch.Tensor,
+    config: TrainConfig,
+    *,
+    length: int = 512,
+    progress: bool = True,
+    desc: str = "WaveNet",
+) -> pd.DataFrame:
+    """Train `model` to predict the next mu-law token on windows of `length` samples of the clips (N, T);
+    returns the history, with the validation loss in nats per sample."""
+    if not isinstance(model, WaveNet):
+        raise TypeError(f"model must be a WaveNet, got {type(model).__name__}.")
+    data = windows(tokens, length, config.batch_size)
+    val = windows(val_tokens, length, config.batch_size)
+    return train(model, next_token_loss, data, val_data=val, config=config, progress=progress, desc=desc)
+
+
+def unigram_nll(tokens: torch.Tensor, val_tokens: torch.Tensor, levels: int = MU + 1) -> float:
+    """The baseline that ignores the past: nats per sample of the held-out tokens under the training tokens'
+    frequencies (add-one smoothed)."""
+    check_tensor(tokens, "tokens", kind="int")
+    check_tensor(val_tokens, "val_tokens", kind="int")
+    check_count(levels, "levels", minimum=2)
+    for x, name in ((tokens, "tokens"), (val_tokens, "val_tokens")):
+        if x.min() < 0 or x.max() >= levels:
+            raise ValueError(f"{name} must be levels from 0 to {levels - 1}.")
+    counts = torch.bincount(tokens.flatten(), minlength=levels).double() + 1
+    return float(-(counts / counts.sum()).log()[val_tokens.flatten()].mean())
+
+
+def scale_energy(wave: torch.Tensor, sample_rate: int = SAMPLE_RATE, *, width: float = 8.0) -> float:
+    """The share of a waveform's energy (its power spectrum) within `width` Hz of the notes `melodies` plays
+    or their first overtones: about 1 for a tune of those notes, about the share of the spectrum those bands
+    cover for noise."""
+    _check_waveform(wave, "wave")
+    if wave.dim() != 1 or len(wave) < 64:
+        raise ValueError(f"wave must be one waveform of at least 64 samples, got shape {tuple(wave.shape)}.")
+    check_count(sample_rate, "sample_rate", minimum=1000)
+    check_number(width, "width", low=0, low_open=True)
+    power = torch.fft.rfft(wave.double()).abs() ** 2
+    if float(power.sum()) == 0:
+        raise ValueError("wave is silent (every sample is 0): it has no energy to share out.")
+    freqs = torch.fft.rfftfreq(len(wave), 1 / sample_rate)
+    notes = [note_frequency(octave * 12 + step) for octave in (0, 1) for step in PENTATONIC]
+    near = torch.zeros_like(freqs, dtype=torch.bool)
+    for f in notes:
+        near |= ((freqs - f).abs() < width) | ((freqs - 2 * f).abs() < width)
+    return float(power[near].sum() / power.sum())
+
+
+@torch.no_grad()
+def generate(
+    model: WaveNet, prompt: torch.Tensor, samples: int, *, temperature: float = 1.0, seed: int = 0
+) -> torch.Tensor:
+    """Continue `prompt` (a 1D tensor of tokens) by `samples` tokens, each drawn from the model's next-token
+    distribution at `temperature`, reading only the last receptive field of tokens. Returns prompt + new tokens."""
+    if not isinstance(model, WaveNet):
+        raise TypeError(f"model must be a WaveNet, got {type(model).__name__}.")
+    check_tensor(prompt, "prompt", dims=1, kind="int")
+    check_count(samples, "samples")
+    check_number(temperature, "temperature", low=0, low_open=True)
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(check_count(seed, "seed", minimum=0))
+    out = prompt.to(device).clone()
+    for _ in range(samples):
+        logits = model(out[-model.receptive_field :][None])[0, -1] / temperature
+        out = torch.cat([out, torch.multinomial(logits.softmax(-1), 1, generator=generator)])
+    return out.cpu()

@@ -16,11 +16,13 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from .checks import check_count, check_images, check_tensor
 from .contrastive import symmetric_cross_entropy
+from .train import TrainConfig, train
 
 TEXT_WIDTH = 384  # MiniLM's sentence vectors
 
@@ -91,10 +93,46 @@ def _encoder():
 
 
 def sentence_vectors(texts: list[str] | tuple[str, ...], batch_size: int = 64) -> torch.Tensor:
-    """MiniLM's unit sentence vectors (N, 384) for captions or prompts (the frozen text encoder)."""
+    """MiniLM's unit sentence vectors (N, 384) for captions or prompts (the frozen text encoder). A caption
+    that repeats is encoded once."""
     if isinstance(texts, str) or not len(texts) or not all(isinstance(t, str) and t.strip() for t in texts):
         raise ValueError("Give a non-empty list of non-empty captions (a single string is a list of one).")
-    return _encoder().encode(list(texts), batch_size=batch_size)
+    unique = sorted(set(texts))
+    where = {text: i for i, text in enumerate(unique)}
+    return _encoder().encode(unique, batch_size=batch_size)[[where[t] for t in texts]]
+
+
+def fit_clip(
+    model: ClipModel,
+    images: torch.Tensor,
+    vectors: torch.Tensor,
+    config: TrainConfig,
+    *,
+    progress: bool = True,
+    desc: str = "CLIP",
+) -> pd.DataFrame:
+    """Train `model` on matching (picture, caption vector) pairs with the symmetric contrastive loss; returns the
+    history. Every batch's other pairs are its negatives."""
+    if not isinstance(model, ClipModel):
+        raise TypeError(f"model must be a ClipModel, got {type(model).__name__}.")
+    check_images(images, "images", channels=3, size=32)
+    check_tensor(vectors, "vectors", dims=2)
+    if len(images) != len(vectors):
+        raise ValueError(f"Give one caption vector per picture, got {len(images)} pictures and {len(vectors)} "
+                         "vectors.")  # fmt: skip
+    return train(model, lambda m, batch: m.loss(*batch), (images, vectors), config=config, progress=progress,
+                 desc=desc)  # fmt: skip
+
+
+def precision_at_k(ranked: torch.Tensor, relevant: torch.Tensor) -> float:
+    """The share of the retrieved items (indices, best first, e.g. the top k) that are relevant (a boolean mask
+    over all items)."""
+    check_tensor(ranked, "ranked", dims=1, kind="int")
+    check_tensor(relevant, "relevant", dims=1, kind="bool")
+    if ranked.min() < 0 or ranked.max() >= len(relevant):
+        raise ValueError(f"ranked must hold indices of items 0..{len(relevant) - 1} (one mask entry per item), "
+                         f"got {ranked.min().item()}..{ranked.max().item()}.")  # fmt: skip
+    return float(relevant[ranked].float().mean())
 
 
 @torch.no_grad()

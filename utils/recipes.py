@@ -15,6 +15,7 @@ bar; `shortened` gives the same recipe over a few steps for quick tests.
 | fruit_classifier | the feature network of the Fréchet distance | 10 |
 | diffusion_ring, diffusion_fruits | diffusion models on the 2D ring and on fruit pictures (with labels) | 12 |
 | gpt_fruit_sft | the book GPT fine-tuned to answer the fruit questions | 13, 15 |
+| wavenet_melodies | a small WaveNet on mu-law tokens of procedural melodies | 14 |
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import torch
 from sklearn.datasets import load_digits
 
 from .adversarial import GANTrainConfig, train_gan
+from .audio import WaveNet, fit_wavenet, melodies, mu_law_encode
 from .autoencoders import Autoencoder, AutoencoderConfig
+from .captions import CaptionedFruits, captioned_fruits
 from .checkpoints import rebuild_command
 from .checks import check_choice, check_count, check_number
 from .corpus import CHARSET, fingerprint, load_corpus, train_val_split, window_batches
@@ -36,7 +39,7 @@ from .device import seeded
 from .diffusion import Diffusion, DiffusionConfig
 from .finetune import fit_sft
 from .fruit_qa import fruit_preferences, fruit_questions
-from .fruits import make_fruits
+from .fruits import KINDS, make_anomalies, make_fruits
 from .gan import Discriminator, GANConfig, Generator
 from .gpt import GPT, GPTConfig
 from .metrics import FruitClassifier, ring_of_gaussians
@@ -179,6 +182,29 @@ def fruit_preference_pairs() -> tuple[pd.DataFrame, pd.DataFrame]:
     return fruit_preferences(1000, seed=0), fruit_preferences(300, seed=1)
 
 
+def clip_data() -> CaptionedFruits:
+    """Chapter 14's captioned fruit: 3,000 pictures (seed 0), a quarter of them redrawn in a random colour."""
+    return captioned_fruits(3000, seed=0, recolour=0.25)
+
+
+def retrieval_pool() -> tuple[torch.Tensor, list[str], pd.DataFrame, list[str]]:
+    """Chapter 14's held-out pictures to search: 300 captioned-style fruit (seed 7, a quarter recoloured) and 60
+    anomalies (seed 3) mixed in. Returns (images, each one's kind, attributes, each one's name such as
+    "blue_apple" or "apple")."""
+    held_out, odd = captioned_fruits(300, seed=7, recolour=0.25), make_anomalies(60, seed=3)
+    kinds = [KINDS[label] for label in held_out.labels.tolist()]
+    names = kinds + [odd.kinds[label] for label in odd.labels]
+    base = kinds + [name.split("_")[1] for name in names[len(kinds) :]]  # a blue_apple is an apple
+    attributes = pd.concat([held_out.attributes, odd.attributes], ignore_index=True)
+    return torch.cat([held_out.images, odd.to_tensor()]), base, attributes, names
+
+
+def audio_tokens() -> tuple[torch.Tensor, torch.Tensor]:
+    """Chapter 14's melodies as mu-law tokens: 48 two-second clips to learn from (seed 0), 8 held out (seed 1)."""
+    clips = [melodies(n, seconds=2.0, seed=seed, sample_rate=AUDIO_RATE)[0] for n, seed in ((48, 0), (8, 1))]
+    return mu_law_encode(clips[0]), mu_law_encode(clips[1])
+
+
 def _fit_fruit_sft(model, schedule, device, progress, desc):
     from .pretrained import load_or_train  # pretrained reads this registry, so it is imported when needed
 
@@ -186,6 +212,12 @@ def _fit_fruit_sft(model, schedule, device, progress, desc):
     train_texts, held_out = fruit_qa_texts()
     return fit_sft(model.to(device) if device else model, chapter_tokenizer(), train_texts, schedule,
                    val_texts=held_out[:64], progress=progress, desc=desc)  # fmt: skip
+
+
+def _fit_wavenet(model, schedule, device, progress, desc):
+    tokens, val_tokens = audio_tokens()
+    return fit_wavenet(model.to(device) if device else model, tokens, val_tokens, schedule, progress=progress,
+                       desc=desc)  # fmt: skip
 
 
 def _fit_classifier(model, schedule, device, progress, desc):
@@ -221,6 +253,13 @@ DPO_SCHEDULE = TrainConfig(steps=40, batch_size=16, lr=3e-5, warmup_steps=5, eva
 DPO_BETA, DPO_NLL_WEIGHT = 0.5, 1.0
 RLHF_SCHEDULE = TrainConfig(steps=50, batch_size=16, lr=3e-5)
 KL_COEF = 0.1
+# Chapter 14's settings, shared by the chapter and benchmarks/multimodal.py
+SIMCLR_SCHEDULE = TrainConfig(steps=200, batch_size=128, lr=2e-3, warmup_steps=20, min_lr=2e-4, eval_every=25)
+CLIP_SCHEDULE = TrainConfig(steps=300, batch_size=128, lr=2e-3, warmup_steps=20, min_lr=2e-4, eval_every=25)
+AUDIO_RATE = 4000  # samples per second: half a telephone's, enough for two octaves above middle C
+WAVENET_DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)  # a receptive field of 256 samples, 64 ms
+WAVENET_SCHEDULE = TrainConfig(steps=2000, batch_size=8, lr=3e-3, warmup_steps=20, min_lr=3e-4, eval_every=100,
+                               eval_batches=5)  # fmt: skip
 AUTOENCODER_SCHEDULE = TrainConfig(steps=1500, batch_size=64, lr=2e-3, eval_every=300)
 
 
@@ -268,6 +307,10 @@ RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
                             "(Chapter 13)", build=lambda: GPT(GPTConfig.book(len(CHARSET))),
                             config=GPTConfig.book(len(CHARSET)), schedule=FRUIT_SFT_SCHEDULE, fit=_fit_fruit_sft,
                             seconds=25, metadata={"data": "fruit_questions(3000, seed=0)"}),
+    "wavenet_melodies": Recipe(name="wavenet_melodies", summary="a small WaveNet on melodies as mu-law tokens "
+                               "(Chapter 14)", build=lambda: WaveNet(dilations=WAVENET_DILATIONS), config=None,
+                               schedule=WAVENET_SCHEDULE, fit=_fit_wavenet, seconds=60,
+                               metadata={"sample_rate": AUDIO_RATE, "data": "audio_tokens()"}),
 }  # fmt: skip
 
 

@@ -130,7 +130,7 @@ def train(
             if step % config.eval_every == 0 or step == config.steps:
                 val = evaluate(model, loss_fn, val_data, config, device) if val_data is not None else math.nan
                 history.record(step, train_loss=running / count, val_loss=val)
-                bar.set_postfix(train=f"{running / count:.3f}", val=f"{val:.3f}")
+                bar.set_postfix(train=f"{running / count:.3f}", **({} if math.isnan(val) else {"val": f"{val:.3f}"}))
                 running, count = 0.0, 0
         bar.close()
     if average is not None:  # the history's losses are those of the raw weights; the model keeps the average
