@@ -1,9 +1,10 @@
 """Sound as a sequence of numbers (Chapter 14): melodies, mu-law tokens and dilated causal convolutions.
 
-A waveform is a list of air-pressure samples, here 8,000 per second in [-1, 1]. `melodies`
-writes simple tunes procedurally (notes of a pentatonic scale, each a decaying tone with one
-overtone), so the chapter needs no recordings. Mu-law companding (ITU-T G.711) squeezes each
-sample into one of 256 levels, finer near silence where the ear is most sensitive:
+A waveform is a list of air-pressure samples in [-1, 1], 8,000 per second by default
+(Chapter 14 uses 4,000). `melodies` writes simple tunes procedurally (notes of a pentatonic
+scale, each a decaying tone with one overtone), so the chapter needs no recordings. Mu-law
+companding (ITU-T G.711) squeezes each sample into one of 256 levels, finer near silence where
+the ear is most sensitive:
 
     F(x) = sign(x) ln(1 + mu |x|) / ln(1 + mu),  mu = 255,
 

@@ -309,7 +309,7 @@ RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
                             seconds=25, metadata={"data": "fruit_questions(3000, seed=0)"}),
     "wavenet_melodies": Recipe(name="wavenet_melodies", summary="a small WaveNet on melodies as mu-law tokens "
                                "(Chapter 14)", build=lambda: WaveNet(dilations=WAVENET_DILATIONS), config=None,
-                               schedule=WAVENET_SCHEDULE, fit=_fit_wavenet, seconds=60,
+                               schedule=WAVENET_SCHEDULE, fit=_fit_wavenet, seconds=70,
                                metadata={"sample_rate": AUDIO_RATE, "data": "audio_tokens()"}),
 }  # fmt: skip
 

@@ -1,11 +1,11 @@
 """Self-supervised pictures (Chapter 14): SimCLR on fruit, and linear probes with few labels.
 
 SimCLR (Chen et al., 2020) learns an encoder without labels: two random views of each picture
-(`utils.contrastive.augment`: crop, flip, colour change) go through the encoder and a small
-projection head, and the NT-Xent loss asks each view to pick its partner among all the other
-views in the batch. To do that the encoder must keep what survives cropping and recolouring
-(the shape, the kind of outline) and may drop what does not. The head is thrown away after
-training; the encoder's features are what later tasks use.
+(`utils.contrastive.augment`: a crop, a flip, brightness and saturation changed, the hue kept) go
+through the encoder and a small projection head, and the NT-Xent loss asks each view to pick its
+partner among all the other views in the batch. To do that the encoder must keep what survives
+the changes (the outline, the hue) and may drop what does not (position, size, brightness).
+The head is thrown away after training; the encoder's features are what later tasks use.
 
 A *linear probe* measures how useful those features are: a logistic regression trained on the
 features of only a few labelled pictures per class, scored on held-out pictures. The same
