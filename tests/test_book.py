@@ -143,3 +143,13 @@ def test_plain_markdown_turns_citations_terms_and_boxes_into_text():
     )
     with pytest.raises(ValueError, match="nosuchkey"):
         plain_markdown("{cite}`nosuchkey`")
+
+
+def test_the_colab_check_spots_a_retrained_model_and_not_a_chapter_title():
+    from scripts.colab_check import RETRAINED
+    from utils.recipes import RECIPES, get_recipe
+
+    for name in RECIPES:  # the words utils.pretrained.load_or_train prints before it trains
+        summary = get_recipe(name).summary
+        assert RETRAINED.search(f"No checkpoint. Training {summary} now: about 60 seconds on 2 CPU cores; "), name
+    assert not RETRAINED.search('"title": {"text": "Training the CLIP-style model (batch of 128 pairs)"}')

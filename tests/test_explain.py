@@ -1,0 +1,45 @@
+"""Gradient attributions (Chapter 15) against closed forms, and the completeness of integrated gradients."""
+
+import pytest
+import torch
+
+from utils.explain import class_scores, completeness_gap, integrated_gradients, saliency
+from utils.metrics import FruitClassifier
+
+
+class Quadratic(torch.nn.Module):
+    """Class c scores a_c * sum(x^2): its integrated gradients are a_c (x^2 - x'^2), exactly, with midpoints."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+
+    def forward(self, x):
+        return self.a * x.pow(2).sum(dim=(1, 2, 3))[:, None]
+
+
+def test_for_a_linear_model_saliency_is_the_weight_and_ig_is_weight_times_change():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 3))
+    x, base = torch.rand(2, 3, 4, 4), torch.rand(3, 4, 4)
+    weight = model[1].weight[1].detach().reshape(3, 4, 4)
+    assert torch.allclose(saliency(model, x, 1), weight.expand(2, 3, 4, 4))
+    assert torch.allclose(integrated_gradients(model, x, 1, baseline=base, steps=3), weight * (x - base), atol=1e-6)
+
+
+def test_for_a_quadratic_score_ig_is_the_closed_form():
+    x, base = torch.rand(2, 3, 4, 4), torch.rand(2, 3, 4, 4)
+    ig = integrated_gradients(Quadratic(), x, torch.tensor([0, 1]), baseline=base, steps=5)
+    expected = torch.stack([1.0 * (x[0] ** 2 - base[0] ** 2), -2.0 * (x[1] ** 2 - base[1] ** 2)])
+    assert torch.allclose(ig, expected, atol=1e-5)
+
+
+def test_ig_on_the_fruit_classifier_is_complete_within_one_percent():
+    torch.manual_seed(0)
+    model = FruitClassifier()
+    x = torch.rand(3, 3, 32, 32)
+    base = torch.full((3, 32, 32), 0.9)  # a pale background, nearly the fruit pictures' own
+    ig = integrated_gradients(model, x, 0, baseline=base, steps=128)
+    assert completeness_gap(model, x, 0, ig, baseline=base).max() < 0.01
+    change = class_scores(model, x, 0) - class_scores(model, base.expand_as(x), 0)
+    assert ig.sum(dim=(1, 2, 3)) == pytest.approx(change.tolist(), rel=0.01)

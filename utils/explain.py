@@ -1,0 +1,115 @@
+"""Why did a classifier say "apple"? Gradient attributions for pictures (Chapter 15).
+
+A *saliency map* (Simonyan et al., 2014) is the gradient of the class score with respect to the
+input pixels: which pixels, nudged, would change the score most. It is cheap but noisy, and it
+says nothing about how far the picture is from one without the evidence.
+
+*Integrated gradients* (Sundararajan et al., 2017) fix a *baseline* picture x' with no evidence
+(here a blank background) and average the gradient along the straight path from x' to x:
+
+    IG_i(x) = (x_i - x'_i) * integral_0^1 dF(x' + a (x - x')) / dx_i  da.
+
+The attributions satisfy *completeness*: they add up to F(x) - F(x'), the whole change in the
+score, so a picture's score is shared out over its pixels. The integral is estimated with
+`steps` midpoints; `completeness_gap` measures how far the sum is from F(x) - F(x').
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .checks import check_count, check_images, check_tensor
+
+
+def _scores(model: torch.nn.Module, images: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    try:
+        logits = model(images)
+    except RuntimeError as err:  # pictures the model cannot read, e.g. of another size: the caller's input
+        raise ValueError(f"The model cannot score pictures of shape {tuple(images.shape)}: {err}") from err
+    if logits.dim() != 2:
+        raise ValueError(f"model must map pictures (N, C, H, W) to class scores (N, classes), got shape "
+                         f"{tuple(logits.shape)}.")  # fmt: skip
+    if target.max() >= logits.shape[1]:
+        raise ValueError(f"target names class {int(target.max())}, but the model has {logits.shape[1]} classes.")
+    return logits.gather(1, target[:, None])[:, 0]
+
+
+def _check(model: torch.nn.Module, images: torch.Tensor, target: torch.Tensor | int) -> tuple[torch.Tensor, ...]:
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch module, got {type(model).__name__}.")
+    check_images(images, "images")
+    if isinstance(target, int) and not isinstance(target, bool):
+        target = torch.full((len(images),), target)
+    check_tensor(target, "target", dims=1, kind="int")
+    if len(target) != len(images) or target.min() < 0:
+        raise ValueError(f"target must hold one class id (0 or more) per picture ({len(images)}), got "
+                         f"{target.tolist()}.")  # fmt: skip
+    return images, target.to(images.device)
+
+
+def _baseline(images: torch.Tensor, baseline: torch.Tensor | None) -> torch.Tensor:
+    """The baseline as one picture per image: zeros by default, or one picture (C, H, W) repeated."""
+    if baseline is None:
+        return torch.zeros_like(images)
+    check_tensor(baseline, "baseline")
+    if tuple(baseline.shape) == tuple(images.shape[1:]):
+        baseline = baseline.expand_as(images)
+    if baseline.shape != images.shape:
+        raise ValueError(f"baseline must be one picture {tuple(images.shape[1:])} or one per picture "
+                         f"{tuple(images.shape)}, got {tuple(baseline.shape)}.")  # fmt: skip
+    return baseline.to(images)
+
+
+def class_scores(model: torch.nn.Module, images: torch.Tensor, target: torch.Tensor | int) -> torch.Tensor:
+    """The model's score (logit) for class `target` of each picture: F(x), shape (N,)."""
+    images, target = _check(model, images, target)
+    with torch.no_grad():
+        return _scores(model.eval(), images, target)
+
+
+def saliency(model: torch.nn.Module, images: torch.Tensor, target: torch.Tensor | int) -> torch.Tensor:
+    """The gradient of the class score with respect to each pixel: (N, C, H, W)."""
+    images, target = _check(model, images, target)
+    model.eval()
+    x = images.detach().clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(_scores(model, x, target).sum(), x)
+    return gradient
+
+
+def integrated_gradients(
+    model: torch.nn.Module,
+    images: torch.Tensor,
+    target: torch.Tensor | int,
+    *,
+    baseline: torch.Tensor | None = None,
+    steps: int = 64,
+) -> torch.Tensor:
+    """Integrated gradients (N, C, H, W) of the class score from `baseline` (one picture (C, H, W) or one per
+    picture; default: all zeros) to each picture, with `steps` midpoints along the path."""
+    images, target = _check(model, images, target)
+    check_count(steps, "steps")
+    baseline = _baseline(images, baseline)
+    model.eval()
+    total = torch.zeros_like(images)
+    for k in range(steps):
+        point = (baseline + (k + 0.5) / steps * (images - baseline)).detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(_scores(model, point, target).sum(), point)
+        total += gradient
+    return (images - baseline) * total / steps
+
+
+def completeness_gap(
+    model: torch.nn.Module,
+    images: torch.Tensor,
+    target: torch.Tensor | int,
+    attributions: torch.Tensor,
+    *,
+    baseline: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """For each picture, |sum of attributions - (F(x) - F(baseline))| / |F(x) - F(baseline)|: 0 for exact
+    integrated gradients."""
+    images, target = _check(model, images, target)
+    check_tensor(attributions, "attributions", shape=tuple(images.shape))
+    baseline = _baseline(images, baseline)
+    change = class_scores(model, images, target) - class_scores(model, baseline, target)
+    return (attributions.sum(dim=(1, 2, 3)) - change).abs() / change.abs().clamp_min(1e-12)

@@ -1,0 +1,102 @@
+"""A toy text watermark (Chapter 15): a "green list" of tokens, favoured while sampling, found by a z-test.
+
+Kirchenbauer et al. (2023) proposed watermarking a language model's text without changing the
+model: before each token is drawn, the previous token seeds a random split of the vocabulary
+into a green list (a share `gamma` of the tokens) and a red list, and `delta` is added to the
+green tokens' logits. The text still reads naturally, because a good token usually stays
+likely, but green tokens turn up more often than chance. Anyone with the key can recompute the
+lists and count: with T tokens scored and G of them green, text written without the watermark
+has G near gamma * T, and
+
+    z = (G - gamma * T) / sqrt(T * gamma * (1 - gamma))
+
+is about standard normal; watermarked text gives a large z. The test needs no access to the
+model, only to the key and the tokenizer. `generate_watermarked` samples from the book's GPT with
+the mark.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .checks import check_count, check_number, check_tensor
+
+_MIX = 1_000_003  # mixes the key and the previous token into one seed
+
+
+def green_list(previous: int, vocab_size: int, *, gamma: float = 0.5, key: int = 0) -> torch.Tensor:
+    """The green tokens after token `previous`: a boolean mask (vocab_size,) with round(gamma * vocab_size) True,
+    the same for the same key and previous token."""
+    check_count(vocab_size, "vocab_size", minimum=2)
+    check_count(previous, "previous", minimum=0, maximum=vocab_size - 1)
+    check_number(gamma, "gamma", low=0, high=1, low_open=True, high_open=True)
+    check_count(key, "key", minimum=0)
+    generator = torch.Generator().manual_seed(key * _MIX + previous)
+    chosen = torch.randperm(vocab_size, generator=generator)[: max(1, round(gamma * vocab_size))]
+    mask = torch.zeros(vocab_size, dtype=torch.bool)
+    mask[chosen] = True
+    return mask
+
+
+def watermark_logits(
+    logits: torch.Tensor, previous: int, *, gamma: float = 0.5, delta: float = 2.0, key: int = 0
+) -> torch.Tensor:
+    """Next-token logits (vocab,) with `delta` added to the green tokens after `previous`."""
+    check_tensor(logits, "logits", dims=1)
+    check_number(delta, "delta", low=0)
+    return logits + delta * green_list(previous, len(logits), gamma=gamma, key=key).to(logits)
+
+
+def green_count(tokens: torch.Tensor, vocab_size: int, *, gamma: float = 0.5, key: int = 0) -> tuple[int, int]:
+    """(green tokens, tokens scored): every token after the first, checked against the green list its predecessor
+    sets."""
+    check_tensor(tokens, "tokens", dims=1, kind="int")
+    if len(tokens) < 2:
+        raise ValueError("Give at least 2 tokens: each token is scored by the one before it.")
+    if tokens.min() < 0 or tokens.max() >= vocab_size:
+        raise ValueError(f"tokens must be ids from 0 to {vocab_size - 1}.")
+    ids = tokens.tolist()
+    green = sum(bool(green_list(a, vocab_size, gamma=gamma, key=key)[b]) for a, b in zip(ids, ids[1:], strict=False))
+    return green, len(ids) - 1
+
+
+def z_score(tokens: torch.Tensor, vocab_size: int, *, gamma: float = 0.5, key: int = 0) -> float:
+    """The watermark test statistic: (green - gamma T) / sqrt(T gamma (1 - gamma)); about N(0, 1) without a
+    watermark."""
+    green, scored = green_count(tokens, vocab_size, gamma=gamma, key=key)
+    return (green - gamma * scored) / math.sqrt(scored * gamma * (1 - gamma))
+
+
+@torch.no_grad()
+def generate_watermarked(
+    model: torch.nn.Module,
+    prompt: torch.Tensor,
+    max_new_tokens: int,
+    *,
+    gamma: float = 0.5,
+    delta: float = 2.0,
+    key: int = 0,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> torch.Tensor:
+    """Continue `prompt` (1D token ids) by `max_new_tokens` tokens sampled from a GPT of `utils.gpt` at
+    `temperature`, with `delta` added to the green tokens at every step (delta = 0: no watermark). Returns the
+    prompt followed by the new tokens."""
+    if not hasattr(model, "config") or not hasattr(model, "check_ids"):
+        raise TypeError(f"model must be a GPT from utils.gpt, got {type(model).__name__}.")
+    check_tensor(prompt, "prompt", dims=1, kind="int")
+    model.check_ids(prompt[None, -model.config.block_size :])
+    check_count(max_new_tokens, "max_new_tokens")
+    check_number(temperature, "temperature", low=0, low_open=True)
+    generator = torch.Generator().manual_seed(check_count(seed, "seed", minimum=0))
+    model.eval()
+    tokens = prompt.cpu().tolist()
+    device = next(model.parameters()).device
+    for _ in range(max_new_tokens):
+        window = torch.tensor(tokens[-model.config.block_size :], device=device)[None]
+        logits = model(window)[0][0, -1].float().cpu() / temperature
+        logits = watermark_logits(logits, tokens[-1], gamma=gamma, delta=delta, key=key)
+        tokens.append(int(torch.multinomial(logits.softmax(-1), 1, generator=generator)))
+    return torch.tensor(tokens)
