@@ -61,6 +61,19 @@ def test_home_page_redirects_to_the_introduction(server, browser):
     page.close()
 
 
+def _figures_where(page, condition: str) -> list[str]:
+    """The ids of the page's plotly figures `d` whose layout meets the JavaScript `condition`."""
+    return page.evaluate(
+        f"() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && ({condition}))"
+        ".map(d => d.id)"
+    )
+
+
+def _figure_data(page, div_id: str) -> str:
+    """A plotly figure's traces as JSON, to tell whether an interaction changed what it shows."""
+    return page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+
+
 @pytest.mark.parametrize("page_path", PAGES)
 def test_page_works_offline(page_path, server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -95,24 +108,20 @@ def test_page_works_offline(page_path, server, browser):
         page.evaluate("() => MathJax.startup.promise")
         assert page.locator("mjx-container").count() >= page.locator(".math").count(), "math did not render"
 
-    sliders = page.evaluate(
-        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.sliders"
-        " && d.layout.sliders.length).map(d => d.id)"
-    )
+    sliders = _figures_where(page, "d.layout.sliders && d.layout.sliders.length")
     for div_id in sliders:  # drag each static slider to its far end: the figure must change
         figure = page.locator(f"#{div_id}")
-        before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        before = _figure_data(page, div_id)
         rail = figure.locator(".slider-rail-rect").first
         rail.scroll_into_view_if_needed()
         box = rail.bounding_box()
         page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
         page.wait_for_timeout(300)
-        after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        after = _figure_data(page, div_id)
         assert after != before, f"the slider of figure {div_id} did not change it"
 
-    animated = page.evaluate(
-        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.updatemenus"
-        " && d.layout.updatemenus.some(m => (m.buttons || []).some(b => b.label === 'Play'))).map(d => d.id)"
+    animated = _figures_where(
+        page, "d.layout.updatemenus && d.layout.updatemenus.some(m => (m.buttons || []).some(b => b.label === 'Play'))"
     )
     for div_id in animated:  # press Play from the first frame: the animation must move on by itself
         page.evaluate(
@@ -120,27 +129,24 @@ def test_page_works_offline(page_path, server, browser):
             ".steps[0].args[0][0]], {mode: 'immediate', frame: {duration: 0}, transition: {duration: 0}})"
         )
         page.wait_for_timeout(300)
-        before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        before = _figure_data(page, div_id)
         play = page.locator(f"#{div_id} .updatemenu-button").filter(has_text="Play").first
         play.scroll_into_view_if_needed()
         play.click()
         page.wait_for_timeout(1500)
-        after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        after = _figure_data(page, div_id)
         assert after != before, f"pressing Play did not animate figure {div_id}"
 
-    menus = page.evaluate(
-        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.updatemenus"
-        " && d.layout.updatemenus.some(m => m.type === 'dropdown')).map(d => d.id)"
-    )
+    menus = _figures_where(page, "d.layout.updatemenus && d.layout.updatemenus.some(m => m.type === 'dropdown')")
     for div_id in menus:  # open each menu and choose its last entry: the figure must change
         figure = page.locator(f"#{div_id}")
-        before = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        before = _figure_data(page, div_id)
         header = figure.locator(".updatemenu-header").first
         header.scroll_into_view_if_needed()
         header.click()
         figure.locator(".updatemenu-dropdown-button").last.click()
         page.wait_for_timeout(300)
-        after = page.evaluate(f"() => JSON.stringify(document.getElementById('{div_id}').data)")
+        after = _figure_data(page, div_id)
         assert after != before, f"choosing from the menu of figure {div_id} did not change it"
 
     if page.locator("audio").count():  # every player loads its sound from the page itself, and plays
@@ -158,10 +164,7 @@ def test_page_works_offline(page_path, server, browser):
         )
         assert played > 0, "the first audio player did not play"
 
-    hover_linked = page.evaluate(
-        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.layout && d.layout.meta"
-        " && d.layout.meta.hover_image).map(d => d.id)"
-    )
+    hover_linked = _figures_where(page, "d.layout.meta && d.layout.meta.hover_image")
     for div_id in hover_linked:  # moving the mouse onto a point must put its picture into the image panel
         figure = page.locator(f"#{div_id}")
         figure.scroll_into_view_if_needed()
