@@ -43,3 +43,26 @@ def test_ig_on_the_fruit_classifier_is_complete_within_one_percent():
     assert completeness_gap(model, x, 0, ig, baseline=base).max() < 0.01
     change = class_scores(model, x, 0) - class_scores(model, base.expand_as(x), 0)
     assert ig.sum(dim=(1, 2, 3)) == pytest.approx(change.tolist(), rel=0.01)
+
+
+def test_ig_equals_captum_with_the_same_midpoint_rule():
+    from captum.attr import IntegratedGradients
+
+    torch.manual_seed(1)
+    model = FruitClassifier().eval()
+    x, base = torch.rand(2, 3, 32, 32), torch.full((2, 3, 32, 32), 0.9)
+    ours = integrated_gradients(model, x, 2, baseline=base, steps=16)
+    theirs = IntegratedGradients(model).attribute(x, baselines=base, target=2, n_steps=16, method="riemann_middle")
+    assert torch.allclose(ours, theirs, atol=1e-6)
+
+
+def test_token_attributions_are_complete_and_favour_the_topic_word():
+    from utils.bert import SentenceEncoder
+    from utils.explain import token_attributions
+
+    encoder = SentenceEncoder()
+    target = encoder.encode(["This sentence is about sports."])[0]
+    tokens, attributions, change = token_attributions(encoder, "the football match ended in a draw", target, steps=64)
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and len(attributions) == len(tokens)
+    assert attributions.sum().item() == pytest.approx(change, rel=0.02)
+    assert tokens[int(attributions.argmax())] in {"football", "match"}

@@ -1,5 +1,7 @@
 """The fruit questions of Chapter 13: every answer follows from the fruit's attributes and can be checked."""
 
+import torch
+
 from utils.finetune import split_example
 from utils.fruit_qa import answer, answered_kind, fruit_questions, mentions_shape, question, shape_words
 from utils.fruits import KINDS
@@ -44,3 +46,23 @@ def test_prompts_give_back_their_measurements_and_scores_count_what_they_say():
     kinds = [answered_kind(split_example(t)[1]) for t in texts]
     assert score_responses(texts, answers) == {"format": 2 / 3, "accuracy": (1 + (kinds[2] == kinds[2])) / 3,
                                                "shape": 1 / 3, "shape_right": 1 / 3}  # fmt: skip
+
+
+def test_kind_probabilities_renormalise_the_three_answers_log_probabilities():
+    from utils.fruit_qa import kind_probabilities
+    from utils.gpt import GPT, GPTConfig
+    from utils.recipes import chapter_tokenizer
+
+    tokenizer = chapter_tokenizer()
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(tokenizer.vocab_size, block_size=128, n_layer=1, n_head=2, n_embd=32))
+    prompts = [split_example(t)[0] for t in fruit_questions(3, seed=4)]
+    probs = kind_probabilities(model, tokenizer, prompts, batch_size=2)
+    assert probs.shape == (3, 3) and torch.allclose(probs.sum(1), torch.ones(3))
+    by_hand = []
+    for kind, article in (("apple", "an"), ("banana", "a"), ("orange", "an")):
+        ids = torch.tensor([tokenizer.encode(prompts[0] + f"It is {article} {kind}")])
+        logp = torch.log_softmax(model(ids[:, :-1])[0], -1)[0]
+        start = len(tokenizer.encode(prompts[0]))
+        by_hand.append(sum(logp[t - 1, ids[0, t]] for t in range(start, ids.shape[1])))
+    assert torch.allclose(probs[0], torch.softmax(torch.stack(by_hand), 0), atol=1e-5)

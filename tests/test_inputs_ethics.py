@@ -7,8 +7,11 @@ import numpy as np
 import torch
 from bad_inputs import Case, run_cases
 
-from utils.audit import flip_labels, imbalanced, longest_overlap
-from utils.explain import class_scores, completeness_gap, integrated_gradients, saliency
+from utils.audit import code_logprob, exposure, extracted, flip_labels, imbalanced, longest_overlap, plant_secrets
+from utils.detect import fake_rate, fit_detector, fit_image_classifier, predict
+from utils.explain import class_scores, completeness_gap, integrated_gradients, saliency, token_attributions
+from utils.fruit_qa import kind_probabilities
+from utils.train import TrainConfig
 from utils.watermark import generate_watermarked, green_count, green_list, watermark_logits, z_score
 
 LABELS = np.array([0, 1, 2, 0, 1, 2])
@@ -89,6 +92,7 @@ CASES += [
             model=gpt(),
             prompt=torch.tensor([1, 2]),
             max_new_tokens=3,
+            samples=2,
             gamma=0.5,
             delta=2.0,
             key=0,
@@ -101,6 +105,74 @@ CASES += [
     ),  # fmt: skip
 ]
 
-EXEMPT: dict[str, str] = {}
+
+def char_gpt():
+    from utils.gpt import GPT, GPTConfig
+    from utils.recipes import chapter_tokenizer
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return GPT(GPTConfig(chapter_tokenizer().vocab_size, block_size=128, n_layer=1, n_head=1, n_embd=16))
+
+
+def chars():
+    from utils.recipes import chapter_tokenizer
+
+    return chapter_tokenizer()
+
+
+SECRET = dict(prefix="the code of locker 12 is ", code="01234567")
+CASES += [
+    Case(plant_secrets, lambda: dict(text="one\ntwo\nthree", counts=[1, 2], seed=0),
+         extra={"counts": [[], [0], "12", [1.5]], "text": [""]}),
+    Case(code_logprob, lambda: dict(model=char_gpt(), tokenizer=chars(), prefix=SECRET["prefix"],
+                                    codes=["01234567", "76543210"]), fixed=("model", "tokenizer"),
+         extra={"codes": [[], ["0123", "01234567"], ["abcdefgh"], "01234567"], "prefix": ["", "x" * 200]}),
+    Case(exposure, lambda: dict(model=char_gpt(), tokenizer=chars(), **SECRET, candidates=20, seed=0),
+         fixed=("model", "tokenizer"), extra={"code": ["", "12ab"], "candidates": [0]}, examples=10),
+    Case(extracted, lambda: dict(model=char_gpt(), tokenizer=chars(), **SECRET), fixed=("model", "tokenizer"),
+         extra={"code": ["", "12ab"], "model": [None]}, examples=10),
+]  # fmt: skip
+
+QUICK = TrainConfig(steps=2, batch_size=4)
+
+
+def classifier(classes: int):
+    return fit_image_classifier(torch.rand(6, 3, 32, 32), torch.arange(6) % classes, classes, schedule=QUICK,
+                                progress=False)  # fmt: skip
+
+
+CASES += [
+    Case(fit_image_classifier, lambda: dict(images=torch.rand(6, 3, 32, 32), labels=torch.arange(6) % 3, classes=3,
+                                            schedule=QUICK, progress=False),
+         extra={"labels": [torch.tensor([0, 1]), torch.arange(6)], "classes": [1]}, examples=8),
+    Case(fit_detector, lambda: dict(real=torch.rand(4, 3, 32, 32), fake=torch.rand(4, 3, 32, 32), schedule=QUICK,
+                                    progress=False),
+         extra={"fake": [torch.rand(4, 3, 16, 16), torch.rand(4, 1, 32, 32)]}, examples=8),
+    Case(predict, lambda: dict(model=classifier(3), images=torch.rand(5, 3, 32, 32), batch_size=2),
+         fixed=("model",), extra={"model": [torch.nn.Linear(2, 2)], "batch_size": [0]}),
+    Case(fake_rate, lambda: dict(detector=classifier(2), images=torch.rand(5, 3, 32, 32)), fixed=("detector",),
+         extra={"detector": [classifier(3)]}),
+    Case(kind_probabilities, lambda: dict(model=char_gpt(), tokenizer=chars(),
+                                          prompts=["Q: A fruit?\nA: ", "Q: Which?\nA: "], batch_size=1),
+         fixed=("model", "tokenizer"), extra={"prompts": [[], ["no marker"], "Q: x\nA: "]}),
+]  # fmt: skip
+
+
+def sentence_encoder():
+    from utils.bert import SentenceEncoder
+
+    return SentenceEncoder("cpu", max_length=32)
+
+
+CASES += [
+    Case(token_attributions, lambda: dict(encoder=sentence_encoder(), sentence="a red apple",
+                                          target=torch.randn(384), steps=4),
+         fixed=("encoder",), extra={"target": [torch.randn(10)], "steps": [0], "sentence": ["", 5]}, examples=8),
+]  # fmt: skip
+
+EXEMPT: dict[str, str] = {
+    "utils.recipes.secrets_corpus": "takes no arguments: Chapter 15's fixed corpus with planted secrets"
+}
 
 test_bad_inputs = run_cases(CASES)

@@ -51,8 +51,10 @@ def test_a_gpt_sampling_with_the_mark_is_detected_and_without_it_is_not():
     torch.manual_seed(0)
     model = GPT(GPTConfig.tiny(V))
     prompt = torch.tensor([1, 2, 3])
-    marked = generate_watermarked(model, prompt, 150, delta=4.0, key=5, seed=0)
-    plain = generate_watermarked(model, prompt, 150, delta=0.0, key=5, seed=0)
-    assert marked.shape == (153,) and torch.equal(marked[:3], prompt)
-    assert z_score(marked[2:], V, key=5) > 5 and abs(z_score(plain[2:], V, key=5)) < 4
-    assert torch.equal(marked, generate_watermarked(model, prompt, 150, delta=4.0, key=5, seed=0))
+    marked = generate_watermarked(model, prompt, 150, samples=3, delta=4.0, key=5, seed=0)
+    plain = generate_watermarked(model, prompt, 150, samples=3, delta=0.0, key=5, seed=0)
+    assert marked.shape == (3, 153) and torch.equal(marked[:, :3], prompt.repeat(3, 1))
+    assert not torch.equal(marked[0], marked[1])  # each sample draws its own tokens
+    for row, other in zip(marked, plain, strict=True):
+        assert z_score(row[2:], V, key=5) > 5 and abs(z_score(other[2:], V, key=5)) < 4
+    assert torch.equal(marked, generate_watermarked(model, prompt, 150, samples=3, delta=4.0, key=5, seed=0))

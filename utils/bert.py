@@ -98,18 +98,29 @@ class BertEncoder(torch.nn.Module):
         """
         check_ids(ids, self.config.vocab_size, "ids", dims=2)
         check_tensor(attention_mask, "attention_mask", shape=tuple(ids.shape), kind=None)
+        if ids.shape[1] > self.config.max_positions:
+            raise ValueError(f"The input has {ids.shape[1]} tokens; this encoder reads at most "
+                             f"{self.config.max_positions}.")  # fmt: skip
+        return self.from_word_vectors(self.word(ids), attention_mask, need_weights)
+
+    def from_word_vectors(self, words: torch.Tensor, attention_mask: torch.Tensor, need_weights: bool = True
+                          ) -> tuple[torch.Tensor, list[torch.Tensor]]:  # fmt: skip
+        """`forward` from the tokens' word embeddings (B, T, C) instead of their ids: gradients with respect to
+        them say how much each token's vector matters (Chapter 15's token attributions)."""
+        check_tensor(words, "words", dims=3, shape=(None, None, self.config.hidden))
+        B, T, _ = words.shape
+        check_tensor(attention_mask, "attention_mask", shape=(B, T), kind=None)
         if attention_mask.dtype != torch.bool and not bool(((attention_mask == 0) | (attention_mask == 1)).all()):
             raise ValueError("attention_mask must hold 1 for a real token and 0 for padding, and nothing else.")
         empty = ~attention_mask.bool().any(1)  # (B,)
         if bool(empty.any()):
             raise ValueError(f"Row {int(empty.nonzero()[0])} of attention_mask is all 0: every sequence needs at "
                              f"least one real token.")  # fmt: skip
-        B, T = ids.shape
         if T > self.config.max_positions:
             raise ValueError(f"The input has {T} tokens; this encoder reads at most {self.config.max_positions}.")
-        positions = torch.arange(T, device=ids.device)
-        x = self.word(ids) + self.position(positions) + self.segment(torch.zeros_like(ids))
-        x = self.embedding_norm(x)
+        positions = torch.arange(T, device=words.device)
+        segments = torch.zeros((B, T), dtype=torch.long, device=words.device)
+        x = self.embedding_norm(words + self.position(positions) + self.segment(segments))
         mask = padding_mask(attention_mask)
         weights = []
         for layer in self.layers:

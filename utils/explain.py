@@ -16,9 +16,14 @@ score, so a picture's score is shared out over its pixels. The integral is estim
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
 from .checks import check_count, check_images, check_tensor
+
+if TYPE_CHECKING:
+    from .bert import SentenceEncoder
 
 
 def _scores(model: torch.nn.Module, images: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -113,3 +118,40 @@ def completeness_gap(
     baseline = _baseline(images, baseline)
     change = class_scores(model, images, target) - class_scores(model, baseline, target)
     return (attributions.sum(dim=(1, 2, 3)) - change).abs() / change.abs().clamp_min(1e-12)
+
+
+def token_attributions(
+    encoder: SentenceEncoder, sentence: str, target: torch.Tensor, *, steps: int = 32
+) -> tuple[list[str], torch.Tensor, float]:
+    """Integrated gradients for a sentence encoder's zero-shot score: the cosine similarity between the sentence's
+    embedding and `target` (a vector (D,), e.g. a topic description's embedding).
+
+    The path runs from a baseline in which every word between [CLS] and [SEP] is replaced by [PAD] to the sentence
+    itself, in the space of word embeddings; each token's attribution is its share summed over the embedding's
+    numbers. Returns (tokens, attributions (T,), the score's change F(x) - F(baseline)), so that completeness
+    reads attributions.sum() == change."""
+    from .bert import SentenceEncoder, mean_pool  # bert loads MiniLM's files; imported when needed
+
+    if not isinstance(encoder, SentenceEncoder):
+        raise TypeError(f"encoder must be a utils.bert.SentenceEncoder, got {type(encoder).__name__}.")
+    check_tensor(target, "target", shape=(encoder.model.config.hidden,))
+    check_count(steps, "steps")
+    ids, mask = encoder.batch([sentence])  # checks the sentence
+    model = encoder.model
+    words = model.word(ids).detach()  # (1, T, C)
+    baseline = words.clone()
+    baseline[0, 1:-1] = model.word.weight[encoder.tokenizer.vocab.index("[PAD]")].detach()
+    target = torch.nn.functional.normalize(target.to(words), dim=0)
+
+    def score(vectors: torch.Tensor) -> torch.Tensor:
+        hidden, _ = model.from_word_vectors(vectors, mask.expand(len(vectors), -1), need_weights=False)
+        return torch.nn.functional.normalize(mean_pool(hidden, mask.expand(len(vectors), -1)), dim=-1) @ target
+
+    alphas = (torch.arange(steps, dtype=words.dtype, device=words.device) + 0.5) / steps
+    path = (baseline + alphas[:, None, None] * (words - baseline)).requires_grad_(True)  # (steps, T, C)
+    (gradient,) = torch.autograd.grad(score(path).sum(), path)
+    attributions = ((words - baseline)[0] * gradient.mean(0)).sum(-1)  # (T,)
+    with torch.no_grad():
+        change = float(score(words) - score(baseline))
+    tokens = [encoder.tokenizer.vocab[i] for i in ids[0].tolist()]
+    return tokens, attributions.detach().cpu(), change

@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from .checks import check_attributes, check_choice, check_count, check_number
-from .finetune import RESPONSE, respond, split_example
+from .finetune import RESPONSE, encode_examples, respond, response_logprob, split_example
 from .fruits import KINDS, sample_attributes
 from .sampling import Strategy
 
@@ -156,3 +156,28 @@ def evaluate_answers(
     drawn = score_responses(texts, sampled)
     return {"format": greedy["format"], "accuracy": greedy["accuracy"], "shape": drawn["shape"],
             "shape_right": drawn["shape_right"], "kl": kl}  # fmt: skip
+
+
+@torch.no_grad()
+def kind_probabilities(model: torch.nn.Module, tokenizer, prompts: list[str], batch_size: int = 128) -> torch.Tensor:
+    """How sure the model is of each kind: p("It is a(n) <kind>" | prompt) for the three kinds, renormalised to sum
+    to 1 over them: (len(prompts), 3), columns in the order of `utils.fruits.KINDS`. Chapter 15 reads the largest
+    as the model's confidence in its answer."""
+    if not isinstance(prompts, list) or not prompts:
+        raise ValueError("prompts must be a non-empty list of questions ending with the response marker.")
+    if any(not isinstance(p, str) or not p.endswith(RESPONSE) for p in prompts):
+        raise ValueError(f"Each prompt must be a question ending with the response marker {RESPONSE!r}.")
+    check_count(batch_size, "batch_size")
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    columns = []
+    for kind in KINDS:
+        texts = [f"{p}It is {_ARTICLE[kind]} {kind}" for p in prompts]
+        scores = []
+        for i in range(0, len(texts), batch_size):
+            batch = encode_examples(tokenizer, texts[i : i + batch_size], model.config.block_size)
+            scores.append(response_logprob(model, *(t.to(device) for t in batch)).cpu())
+        columns.append(torch.cat(scores))
+    model.train(was_training)
+    return torch.softmax(torch.stack(columns, dim=1), dim=1)

@@ -16,6 +16,7 @@ bar; `shortened` gives the same recipe over a few steps for quick tests.
 | diffusion_ring, diffusion_fruits | diffusion models on the 2D ring and on fruit pictures (with labels) | 12 |
 | gpt_fruit_sft | the book GPT fine-tuned to answer the fruit questions | 13, 15 |
 | wavenet_melodies | a small WaveNet on mu-law tokens of procedural melodies | 14 |
+| gpt_secrets | the baby GPT on part of the book's corpus with planted made-up secrets | 15 |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sklearn.datasets import load_digits
 
 from .adversarial import GANTrainConfig, train_gan
 from .audio import WaveNet, fit_wavenet, melodies, mu_law_encode
+from .audit import plant_secrets
 from .autoencoders import Autoencoder, AutoencoderConfig
 from .captions import CaptionedFruits, captioned_fruits
 from .checkpoints import rebuild_command
@@ -205,6 +207,21 @@ def audio_tokens() -> tuple[torch.Tensor, torch.Tensor]:
     return mu_law_encode(clips[0]), mu_law_encode(clips[1])
 
 
+SECRET_COPIES = (1, 2, 4, 8, 16, 32, 64, 128)  # Chapter 15's canaries: how many times each secret is planted
+
+
+def secrets_corpus() -> tuple[str, pd.DataFrame]:
+    """Chapter 15's planted-secret corpus: the book corpus's first 300,000 characters with one made-up locker code
+    planted 1, 2, 4... 128 times (seed 0), and the table of those secrets (copies, prefix, code, line)."""
+    return plant_secrets(load_corpus()[:300_000], SECRET_COPIES, seed=0)
+
+
+def _fit_secrets(model, schedule, device, progress, desc):
+    ids = torch.tensor(chapter_tokenizer().encode(secrets_corpus()[0]))
+    return train(model, lambda m, b: m(*b)[1], window_batches(ids, model.config.block_size, schedule.batch_size),
+                 config=schedule, device=device, progress=progress, desc=desc)  # fmt: skip
+
+
 def _fit_fruit_sft(model, schedule, device, progress, desc):
     from .pretrained import load_or_train  # pretrained reads this registry, so it is imported when needed
 
@@ -260,6 +277,7 @@ AUDIO_RATE = 4000  # samples per second: half a telephone's, enough for two octa
 WAVENET_DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)  # a receptive field of 256 samples, 64 ms
 WAVENET_SCHEDULE = TrainConfig(steps=2000, batch_size=8, lr=3e-3, warmup_steps=20, min_lr=3e-4, eval_every=100,
                                eval_batches=5)  # fmt: skip
+SECRETS_SCHEDULE = TrainConfig(steps=1500, batch_size=32, lr=2e-3, warmup_steps=50, min_lr=2e-4, eval_every=1500)
 AUTOENCODER_SCHEDULE = TrainConfig(steps=1500, batch_size=64, lr=2e-3, eval_every=300)
 
 
@@ -307,6 +325,10 @@ RECIPES: dict[str, Recipe | Callable[[], Recipe]] = {
                             "(Chapter 13)", build=lambda: GPT(GPTConfig.book(len(CHARSET))),
                             config=GPTConfig.book(len(CHARSET)), schedule=FRUIT_SFT_SCHEDULE, fit=_fit_fruit_sft,
                             seconds=25, metadata={"data": "fruit_questions(3000, seed=0)"}),
+    "gpt_secrets": Recipe(name="gpt_secrets", summary="the baby GPT trained on a corpus with planted secrets "
+                          "(Chapter 15)", build=lambda: GPT(GPTConfig.baby(len(CHARSET))),
+                          config=GPTConfig.baby(len(CHARSET)), schedule=SECRETS_SCHEDULE, fit=_fit_secrets,
+                          seconds=170, metadata={"data": "secrets_corpus()", "copies": list(SECRET_COPIES)}),
     "wavenet_melodies": Recipe(name="wavenet_melodies", summary="a small WaveNet on melodies as mu-law tokens "
                                "(Chapter 14)", build=lambda: WaveNet(dilations=WAVENET_DILATIONS), config=None,
                                schedule=WAVENET_SCHEDULE, fit=_fit_wavenet, seconds=70,

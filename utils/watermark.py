@@ -75,28 +75,38 @@ def generate_watermarked(
     prompt: torch.Tensor,
     max_new_tokens: int,
     *,
+    samples: int = 1,
     gamma: float = 0.5,
     delta: float = 2.0,
     key: int = 0,
     temperature: float = 1.0,
     seed: int = 0,
 ) -> torch.Tensor:
-    """Continue `prompt` (1D token ids) by `max_new_tokens` tokens sampled from a GPT of `utils.gpt` at
-    `temperature`, with `delta` added to the green tokens at every step (delta = 0: no watermark). Returns the
-    prompt followed by the new tokens."""
+    """Continue `prompt` (1D token ids) `samples` times, each by `max_new_tokens` tokens sampled from a GPT of
+    `utils.gpt` at `temperature`, with `delta` added to the green tokens at every step (delta = 0: no watermark).
+    Returns the prompt followed by the new tokens, one row per sample: (samples, len(prompt) + max_new_tokens)."""
     if not hasattr(model, "config") or not hasattr(model, "check_ids"):
         raise TypeError(f"model must be a GPT from utils.gpt, got {type(model).__name__}.")
     check_tensor(prompt, "prompt", dims=1, kind="int")
     model.check_ids(prompt[None, -model.config.block_size :])
     check_count(max_new_tokens, "max_new_tokens")
+    check_count(samples, "samples")
+    check_number(delta, "delta", low=0)
     check_number(temperature, "temperature", low=0, low_open=True)
     generator = torch.Generator().manual_seed(check_count(seed, "seed", minimum=0))
     model.eval()
-    tokens = prompt.cpu().tolist()
     device = next(model.parameters()).device
-    for _ in range(max_new_tokens):
-        window = torch.tensor(tokens[-model.config.block_size :], device=device)[None]
-        logits = model(window)[0][0, -1].float().cpu() / temperature
-        logits = watermark_logits(logits, tokens[-1], gamma=gamma, delta=delta, key=key)
-        tokens.append(int(torch.multinomial(logits.softmax(-1), 1, generator=generator)))
-    return torch.tensor(tokens)
+    vocab = model.config.vocab_size
+    green = torch.stack([green_list(p, vocab, gamma=gamma, key=key) for p in range(vocab)]).float()  # (V, V)
+    tokens = prompt.to(device).repeat(samples, 1)  # (samples, T)
+    cache, block = model.new_cache(), model.config.block_size
+    with torch.no_grad():
+        for step in range(max_new_tokens):
+            if tokens.shape[1] > block:  # past the context: read the last window afresh each step
+                logits, _ = model(tokens[:, -block:])
+            else:  # within the context: only the newest token is computed, the rest is in the key-value cache
+                logits, _ = model(tokens if step == 0 else tokens[:, -1:], cache=cache)
+            logits = logits[:, -1].float().cpu() / temperature + delta * green[tokens[:, -1].cpu()]
+            drawn = torch.multinomial(logits.softmax(-1), 1, generator=generator)  # (samples, 1)
+            tokens = torch.cat([tokens, drawn.to(device)], dim=1)
+    return tokens.cpu()
