@@ -30,7 +30,8 @@ HOME = ROOT / "_build" / "versions"
 # What the tests and the chapter runner need beyond the package itself. jupyter-book stays below 2 (the
 # book is a Jupyter Book 1 project; 2.x needs the internet to build).
 TEST_TOOLS = ["pytest", "hypothesis", "nbval", "nbclient", "nbformat", "ipykernel", "tokenizers", "transformers",
-              "sentence-transformers", "jupyter-book<2", "sphinxcontrib-bibtex", "pyyaml", "playwright"]  # fmt: skip
+              "sentence-transformers", "captum", "jupyter-book<2", "sphinxcontrib-bibtex", "pyyaml",
+              "playwright"]  # fmt: skip
 
 RUNNER = """
 import sys, time, nbformat

@@ -66,3 +66,38 @@ def test_token_attributions_are_complete_and_favour_the_topic_word():
     assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and len(attributions) == len(tokens)
     assert attributions.sum().item() == pytest.approx(change, rel=0.02)
     assert tokens[int(attributions.argmax())] in {"football", "match"}
+
+
+def test_shapley_values_of_a_two_player_game_by_hand_and_efficiency():
+    from utils.explain import all_coalitions, shapley_values
+
+    # v({}) = 0, v({a}) = 1, v({b}) = 2, v({a, b}) = 5, in all_coalitions' order (bit 0 = a, bit 1 = b)
+    assert all_coalitions(2).tolist() == [[0, 0], [1, 0], [0, 1], [1, 1]]
+    values = shapley_values(torch.tensor([0.0, 1.0, 2.0, 5.0]), 2)
+    assert values.tolist() == pytest.approx([2.0, 3.0])  # a: (1 + 3) / 2, b: (2 + 4) / 2
+    scores = torch.randn(2**5, generator=torch.Generator().manual_seed(0))
+    assert shapley_values(scores, 5).sum().item() == pytest.approx((scores[-1] - scores[0]).item())
+
+
+def test_an_additive_game_gives_its_own_coefficients_to_shap_and_to_lime():
+    from utils.explain import all_coalitions, lime_weights, shapley_values
+
+    coefficients = torch.tensor([0.5, -1.0, 2.0, 0.0])
+    coalitions = all_coalitions(4)
+    scores = 3.0 + coalitions.double() @ coefficients.double()
+    assert torch.allclose(shapley_values(scores, 4), coefficients.double(), atol=1e-12)
+    assert torch.allclose(lime_weights(coalitions, scores), coefficients.double(), atol=1e-9)
+
+
+def test_patches_cover_their_grid_cell_and_coalition_scores_span_picture_and_background():
+    from utils.explain import coalition_scores, patch_masks
+
+    masks = patch_masks(torch.tensor([[1, 0, 0, 0, 0, 0, 0, 0, 1]]), 3, 9)
+    assert masks.shape == (1, 1, 9, 9) and masks.sum() == 18
+    assert masks[0, 0, :3, :3].all() and masks[0, 0, 6:, 6:].all()
+    torch.manual_seed(0)
+    model = FruitClassifier().eval()
+    image = torch.rand(3, 32, 32)
+    scores = coalition_scores(model, image, 1, torch.tensor([[1] * 9, [0] * 9]), grid=3, fill=0.9)
+    assert scores[0] == pytest.approx(class_scores(model, image[None], 1).item(), abs=1e-5)
+    assert scores[1] == pytest.approx(class_scores(model, torch.full((1, 3, 32, 32), 0.9), 1).item(), abs=1e-5)

@@ -9,7 +9,18 @@ from bad_inputs import Case, run_cases
 
 from utils.audit import code_logprob, exposure, extracted, flip_labels, imbalanced, longest_overlap, plant_secrets
 from utils.detect import fake_rate, fit_detector, fit_image_classifier, predict
-from utils.explain import class_scores, completeness_gap, integrated_gradients, saliency, token_attributions
+from utils.explain import (
+    all_coalitions,
+    class_scores,
+    coalition_scores,
+    completeness_gap,
+    integrated_gradients,
+    lime_weights,
+    patch_masks,
+    saliency,
+    shapley_values,
+    token_attributions,
+)
 from utils.fruit_qa import kind_probabilities
 from utils.train import TrainConfig
 from utils.watermark import generate_watermarked, green_count, green_list, watermark_logits, z_score
@@ -156,6 +167,19 @@ CASES += [
     Case(kind_probabilities, lambda: dict(model=char_gpt(), tokenizer=chars(),
                                           prompts=["Q: A fruit?\nA: ", "Q: Which?\nA: "], batch_size=1),
          fixed=("model", "tokenizer"), extra={"prompts": [[], ["no marker"], "Q: x\nA: "]}),
+]  # fmt: skip
+
+CASES += [
+    Case(patch_masks, lambda: dict(coalitions=torch.tensor([[1, 0, 1, 0]]), grid=2, size=4),
+         extra={"coalitions": [torch.tensor([[1, 2, 0, 0]]), torch.ones(1, 9)], "size": [1]}),
+    Case(coalition_scores, lambda: dict(model=tiny(), image=torch.rand(3, 4, 4), target=1,
+                                        coalitions=torch.tensor([[1, 0, 1, 0], [0, 0, 0, 0]]), grid=2, fill=0.5,
+                                        batch_size=1),
+         fixed=("model",), extra={"image": [torch.rand(3, 5, 5)], "target": [3]}),
+    Case(all_coalitions, lambda: dict(players=3), extra={"players": [0, 40]}),
+    Case(shapley_values, lambda: dict(scores=torch.rand(8), players=3), extra={"scores": [torch.rand(7)]}),
+    Case(lime_weights, lambda: dict(coalitions=all_coalitions(3), scores=torch.rand(8), kernel_width=0.25),
+         extra={"coalitions": [torch.ones(2, 3), torch.full((8, 3), 2)], "kernel_width": [0.0]}),
 ]  # fmt: skip
 
 

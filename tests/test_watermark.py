@@ -26,12 +26,26 @@ def test_the_bias_lands_on_the_green_tokens_only():
 
 def test_the_z_score_is_the_formula_and_near_zero_for_unmarked_text():
     tokens = torch.randint(0, V, (401,), generator=torch.Generator().manual_seed(0))
-    green, scored = green_count(tokens, V, gamma=0.5, key=3)
+    green, scored = green_count(tokens, V, gamma=0.5, key=3, repeats=True)
     assert scored == 400
-    assert z_score(tokens, V, gamma=0.5, key=3) == pytest.approx((green - 200) / math.sqrt(100))
+    assert z_score(tokens, V, gamma=0.5, key=3, repeats=True) == pytest.approx((green - 200) / math.sqrt(100))
+    distinct = len(set(zip(tokens.tolist(), tokens[1:].tolist(), strict=False)))
+    green, scored = green_count(tokens, V, gamma=0.5, key=3)
+    assert scored == distinct < 400
+    assert z_score(tokens, V, gamma=0.5, key=3) == pytest.approx((green - distinct / 2) / math.sqrt(distinct / 4))
     scores = [z_score(torch.randint(0, V, (201,), generator=torch.Generator().manual_seed(s)), V, key=3)
               for s in range(40)]  # fmt: skip
     assert abs(sum(scores) / 40) < 0.5 and max(abs(z) for z in scores) < 4
+
+
+def test_a_repeated_green_pair_counts_once():
+    """Unmarked text that repeats one pair which happens to be green would look marked if every repeat counted."""
+    first = 0
+    second = int(green_list(first, V, gamma=0.5, key=7).float().argmax())  # a token green after `first`
+    tokens = torch.tensor([first, second] * 60)
+    assert green_count(tokens, V, gamma=0.5, key=7, repeats=True)[0] >= 60
+    assert z_score(tokens, V, key=7, repeats=True) > 5  # a false alarm
+    assert green_count(tokens, V, gamma=0.5, key=7)[1] <= 2  # only (first, second) and (second, first) are scored
 
 
 def test_text_sampled_with_the_mark_gives_a_large_z():

@@ -15,7 +15,7 @@ from .checks import check_count, check_ids, check_images
 from .metrics import FruitClassifier
 from .train import TrainConfig, train
 
-DETECTOR_SCHEDULE = TrainConfig(steps=300, batch_size=64, lr=2e-3, eval_every=100)
+DETECTOR_SCHEDULE = TrainConfig(steps=300, batch_size=64, lr=2e-3, warmup_steps=20, min_lr=2e-4, eval_every=100)
 
 
 def fit_image_classifier(

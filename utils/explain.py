@@ -12,15 +12,22 @@ says nothing about how far the picture is from one without the evidence.
 The attributions satisfy *completeness*: they add up to F(x) - F(x'), the whole change in the
 score, so a picture's score is shared out over its pixels. The integral is estimated with
 `steps` midpoints; `completeness_gap` measures how far the sum is from F(x) - F(x').
+
+LIME and SHAP treat parts of the input as *players*: here the patches of a grid over the picture.
+Both score the picture with some patches painted over (`coalition_scores`). SHAP gives each
+patch its Shapley value (Lundberg and Lee, 2017), computed here exactly from all 2^players
+coalitions (`shapley_values`); LIME fits a weighted straight line to the scores of random
+coalitions (Ribeiro et al., 2016; `lime_weights`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import torch
 
-from .checks import check_count, check_images, check_tensor
+from .checks import check_count, check_images, check_number, check_tensor
 
 if TYPE_CHECKING:
     from .bert import SentenceEncoder
@@ -155,3 +162,79 @@ def token_attributions(
         change = float(score(words) - score(baseline))
     tokens = [encoder.tokenizer.vocab[i] for i in ids[0].tolist()]
     return tokens, attributions.detach().cpu(), change
+
+
+# ----------------------------------------------------------------------------- patches as players: LIME and SHAP
+
+
+def patch_masks(coalitions: torch.Tensor, grid: int, size: int) -> torch.Tensor:
+    """Pixel masks (M, 1, size, size) from coalitions (M, grid * grid) of 0/1: patch k (row-major in a grid x grid
+    layout) is kept where coalitions[:, k] is 1 and covered where it is 0."""
+    check_count(grid, "grid")
+    check_count(size, "size", minimum=grid)
+    check_tensor(coalitions, "coalitions", dims=2, shape=(None, grid * grid), kind=None)
+    if not bool(((coalitions == 0) | (coalitions == 1)).all()):
+        raise ValueError("coalitions must hold only 0 (patch covered) and 1 (patch kept).")
+    cells = coalitions.float().reshape(-1, 1, grid, grid)
+    rows = torch.div(torch.arange(size) * grid, size, rounding_mode="floor")  # which patch row each pixel row is in
+    return cells[:, :, rows][:, :, :, rows]
+
+
+def coalition_scores(
+    model: torch.nn.Module, image: torch.Tensor, target: int, coalitions: torch.Tensor, *, grid: int,
+    fill: torch.Tensor | float = 1.0, batch_size: int = 256,
+) -> torch.Tensor:  # fmt: skip
+    """The class score of `image` (C, H, W) with the patches each coalition leaves out painted `fill` (the
+    background): (M,). Both LIME and SHAP explain a prediction through such scores."""
+    check_tensor(image, "image", dims=3)
+    check_images(image[None], "image", size=image.shape[-1])  # square: the grid cuts both sides alike
+    check_count(batch_size, "batch_size")
+    masks = patch_masks(coalitions, grid, image.shape[-1]).to(image)
+    fill = torch.as_tensor(fill, dtype=image.dtype, device=image.device)
+    scores = []
+    for i in range(0, len(masks), batch_size):
+        m = masks[i : i + batch_size]
+        scores.append(class_scores(model, m * image + (1 - m) * fill, int(target)))
+    return torch.cat(scores)
+
+
+def all_coalitions(players: int) -> torch.Tensor:
+    """Every subset of `players` as rows of 0/1: (2 ** players, players); row r holds the binary digits of r."""
+    check_count(players, "players", maximum=20)
+    return (torch.arange(2**players)[:, None] >> torch.arange(players)) & 1
+
+
+def shapley_values(scores: torch.Tensor, players: int) -> torch.Tensor:
+    """Exact Shapley values (players,) from the scores (2 ** players,) of every coalition, ordered as
+    `all_coalitions` orders them: each player's marginal contribution, averaged over all orders of joining."""
+    check_count(players, "players", maximum=20)
+    check_tensor(scores, "scores", shape=(2**players,))
+    members = all_coalitions(players).bool()
+    sizes = members.sum(1)
+    n = players
+    weight = torch.tensor([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)],
+                          dtype=torch.float64)  # fmt: skip
+    values = torch.zeros(n, dtype=torch.float64)
+    index = torch.arange(2**n)
+    for k in range(n):
+        without = ~members[:, k]
+        values[k] = (weight[sizes[without]] * (scores[index[without] | (1 << k)] - scores[without]).double()).sum()
+    return values
+
+
+def lime_weights(coalitions: torch.Tensor, scores: torch.Tensor, *, kernel_width: float = 0.25) -> torch.Tensor:
+    """LIME's explanation: the slopes (players,) of a straight-line model of `scores` (M,) on the coalitions
+    (M, players), fitted by least squares with each coalition weighted exp(-d^2 / width^2), d the share of
+    players it leaves out (so coalitions near the whole picture count most)."""
+    check_tensor(coalitions, "coalitions", dims=2, kind=None)
+    if not bool(((coalitions == 0) | (coalitions == 1)).all()):
+        raise ValueError("coalitions must hold only 0 (player out) and 1 (player in).")
+    check_tensor(scores, "scores", shape=(len(coalitions),))
+    check_number(kernel_width, "kernel_width", low=0, low_open=True)
+    if len(coalitions) <= coalitions.shape[1]:
+        raise ValueError(f"LIME needs more coalitions ({len(coalitions)}) than players ({coalitions.shape[1]}).")
+    x = torch.cat([torch.ones(len(coalitions), 1), coalitions.double().cpu()], dim=1)
+    distance = 1 - coalitions.double().cpu().mean(1)
+    w = torch.exp(-(distance**2) / kernel_width**2).sqrt()[:, None]
+    solution = torch.linalg.lstsq(w * x, w[:, 0] * scores.double().cpu()).solution
+    return solution[1:]

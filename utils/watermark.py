@@ -49,23 +49,30 @@ def watermark_logits(
     return logits + delta * green_list(previous, len(logits), gamma=gamma, key=key).to(logits)
 
 
-def green_count(tokens: torch.Tensor, vocab_size: int, *, gamma: float = 0.5, key: int = 0) -> tuple[int, int]:
-    """(green tokens, tokens scored): every token after the first, checked against the green list its predecessor
-    sets."""
+def green_count(
+    tokens: torch.Tensor, vocab_size: int, *, gamma: float = 0.5, key: int = 0, repeats: bool = False
+) -> tuple[int, int]:
+    """(green tokens, tokens scored): each token after the first, checked against the green list its predecessor
+    sets. A pair (previous, token) that occurs again is scored once, unless `repeats`: text repeats pairs such as
+    "th", and a pair that happens to be green for the key would count again at every repeat, pushing unmarked
+    text away from z = 0."""
     check_tensor(tokens, "tokens", dims=1, kind="int")
     if len(tokens) < 2:
         raise ValueError("Give at least 2 tokens: each token is scored by the one before it.")
     if tokens.min() < 0 or tokens.max() >= vocab_size:
         raise ValueError(f"tokens must be ids from 0 to {vocab_size - 1}.")
     ids = tokens.tolist()
-    green = sum(bool(green_list(a, vocab_size, gamma=gamma, key=key)[b]) for a, b in zip(ids, ids[1:], strict=False))
-    return green, len(ids) - 1
+    pairs = list(zip(ids, ids[1:], strict=False))
+    if not repeats:
+        pairs = list(dict.fromkeys(pairs))  # the distinct pairs, in order of first appearance
+    green = sum(bool(green_list(a, vocab_size, gamma=gamma, key=key)[b]) for a, b in pairs)
+    return green, len(pairs)
 
 
-def z_score(tokens: torch.Tensor, vocab_size: int, *, gamma: float = 0.5, key: int = 0) -> float:
-    """The watermark test statistic: (green - gamma T) / sqrt(T gamma (1 - gamma)); about N(0, 1) without a
-    watermark."""
-    green, scored = green_count(tokens, vocab_size, gamma=gamma, key=key)
+def z_score(tokens: torch.Tensor, vocab_size: int, *, gamma: float = 0.5, key: int = 0, repeats: bool = False) -> float:
+    """The watermark test statistic: (green - gamma T) / sqrt(T gamma (1 - gamma)) over the T pairs scored (see
+    `green_count`); about N(0, 1) without a watermark."""
+    green, scored = green_count(tokens, vocab_size, gamma=gamma, key=key, repeats=repeats)
     return (green - gamma * scored) / math.sqrt(scored * gamma * (1 - gamma))
 
 
