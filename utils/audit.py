@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 
 from .checks import check_array, check_count, check_number
+from .finetune import response_logprob
 from .gpt import GPT
 from .tokenizers import CharTokenizer
 
@@ -135,9 +136,9 @@ def code_logprob(model: GPT, tokenizer: CharTokenizer, prefix: str, codes: Seque
     if ids.shape[1] > model.config.block_size + 1:
         raise ValueError(f"prefix and code must fit the model's context of {model.config.block_size} characters.")
     ids = ids.to(next(model.parameters()).device)
-    logits, _ = model.eval()(ids[:, :-1])
-    logp = torch.log_softmax(logits.float(), dim=-1).gather(2, ids[:, 1:, None])[..., 0]
-    return logp[:, -len(codes[0]) :].sum(dim=1).cpu()
+    prompt_lengths = torch.full((len(codes),), ids.shape[1] - len(codes[0]), device=ids.device)
+    lengths = torch.full((len(codes),), ids.shape[1], device=ids.device)
+    return response_logprob(model.eval(), ids, prompt_lengths, lengths).cpu()  # the code is the "response"
 
 
 def exposure(
