@@ -11,7 +11,7 @@ TORCH_CPU := https://download.pytorch.org/whl/cpu
 NBVAL  := --nbval chapters --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 .PHONY: install book build serve lab test unit notebooks colab check-colab test-latest test-oldest browser lint sync \
-        vendor benchmarks clean
+        vendor benchmarks clean hub hub-proxy test-hub check-hub assignments check-assignments slides
 
 install: $(STAMP)
 
@@ -42,14 +42,14 @@ lab: install
 ## then the site in Chromium.
 test: install
 	bash scripts/ensure_chromium.sh
-	$(MAKE) lint unit notebooks colab build browser
+	$(MAKE) lint unit test-hub assignments notebooks colab build slides browser
 
 lint: install
-	$(BIN)/ruff check utils tests benchmarks scripts book/_ext conftest.py
-	$(BIN)/ruff format --check utils tests benchmarks scripts book/_ext conftest.py
+	$(BIN)/ruff check utils tests benchmarks scripts book/_ext hub conftest.py
+	$(BIN)/ruff format --check utils tests benchmarks scripts book/_ext hub conftest.py
 
 unit: install
-	$(BIN)/python -m pytest tests -m "not browser"
+	$(BIN)/python -m pytest tests -m "not browser and not hub"
 
 notebooks: install
 	$(BIN)/python -m pytest $(NBVAL)
@@ -61,6 +61,38 @@ colab: install
 
 check-colab: install
 	$(BIN)/python scripts/colab_check.py --json _build/colab.json
+
+## The classroom kit. Graded assignments (otter-grader): per chapter a student notebook without the
+## solutions and an autograder, in _build/assignments/. `make test` makes them all and grades one chapter;
+## `make check-assignments` grades every chapter's solutions (full marks) and student notebook (zero).
+assignments: install
+	$(BIN)/python scripts/assignments.py --out _build/assignments
+
+check-assignments: install
+	$(BIN)/python scripts/assignments.py --check --json _build/assignments.json
+
+## Slides: one reveal.js deck per chapter from the executed notebooks, offline (open _build/slides/index.html).
+slides: install
+	$(BIN)/python scripts/slides.py --out _build/slides
+
+## A JupyterHub for a class on this machine (needs root: a Unix account per student). CLASS=file lists
+## "name password" per line; without it, five demo students. `make test` starts it with 2 students,
+## `make check-hub` with 5 and writes memory and time per student into the instructor guide.
+hub: install hub-proxy
+	$(BIN)/python scripts/hub.py $(if $(CLASS),--class-list $(CLASS))
+
+hub-proxy: hub/node_modules/.package-lock.json
+
+hub/node_modules/.package-lock.json: hub/package.json hub/package-lock.json
+	npm ci --prefix hub --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-hub: install hub-proxy
+	$(BIN)/python -m pytest tests/test_hub.py -m hub
+
+check-hub: install hub-proxy
+	$(BIN)/python benchmarks/hub.py --students 5 --json _build/bench_hub.json --page book/teaching/instructor_guide.md
+	BOOK_HUB_CLASS=5 $(BIN)/python -m pytest tests/test_hub.py -m hub
 
 ## The dependency ranges of pyproject.toml at both ends, each in a fresh environment (slow: not in `make test`):
 ## the unit tests and every chapter (executed, outputs not compared) with the newest / the oldest allowed releases.
@@ -75,6 +107,7 @@ browser: install
 
 ## Maintenance
 sync: install
+	$(BIN)/python scripts/solutions_page.py
 	$(BIN)/python scripts/sync_notebooks.py
 
 vendor: install

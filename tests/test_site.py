@@ -264,3 +264,15 @@ def test_page_is_accessible(page_path, mode, server, browser):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+
+def test_solutions_are_on_the_instructor_appendix_only():
+    """Chapter pages leave the solutions out; the appendix has them all, each folded away."""
+    for page in PAGES:
+        html = (SITE / page).read_text()
+        if page.startswith("chapters/"):
+            assert "# Solution" not in html, f"{page} shows a solution"
+    appendix = (SITE / "book" / "teaching" / "solutions.html").read_text()
+    solutions = appendix.count("# Solution")
+    assert solutions == appendix.count('<div class="dropdown admonition">')  # folded until clicked
+    assert solutions == sum(nb.read_text().count('"# Solution') for nb in (ROOT / "chapters").glob("[0-9]*.ipynb"))
