@@ -63,8 +63,9 @@ check-colab: install
 	$(BIN)/python scripts/colab_check.py --json _build/colab.json
 
 ## The classroom kit. Graded assignments (otter-grader): per chapter a student notebook without the
-## solutions and an autograder, in _build/assignments/. `make test` makes them all and grades one chapter;
-## `make check-assignments` grades every chapter's solutions (full marks) and student notebook (zero).
+## solutions and an autograder, in _build/assignments/. `make test` makes them all (its unit tests also
+## grade Chapter 6); `make check-assignments` grades every chapter's solutions (full marks) and student
+## notebook (zero), about twice the chapters' run time.
 assignments: install
 	$(BIN)/python scripts/assignments.py --out _build/assignments
 
@@ -75,8 +76,8 @@ check-assignments: install
 slides: install
 	$(BIN)/python scripts/slides.py --out _build/slides
 
-## A JupyterHub for a class on this machine (needs root: a Unix account per student). CLASS=file lists
-## "name password" per line; without it, five demo students. `make test` starts it with 2 students,
+## A JupyterHub for a class on this machine, at http://127.0.0.1:8800 (needs root: a Unix account per
+## student). CLASS=file lists "name password" per line (chmod 600); without it, five demo students. `make test` starts it with 2 students,
 ## `make check-hub` with 5 and writes memory and time per student into the instructor guide.
 hub: install hub-proxy
 	$(BIN)/python scripts/hub.py $(if $(CLASS),--class-list $(CLASS))
@@ -109,6 +110,7 @@ browser: install
 sync: install
 	$(BIN)/python scripts/solutions_page.py
 	$(BIN)/python scripts/sync_notebooks.py
+	$(BIN)/python scripts/teaching.py
 
 vendor: install
 	$(BIN)/python scripts/vendor_js.py

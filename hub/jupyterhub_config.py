@@ -5,7 +5,7 @@ Each student is a Unix account on the machine: they log in with that account's p
 (the local process spawner), so a student's files are theirs alone. Students get their own
 copy of the chapters through nbgitpuller, from a local clone of the book.
 
-scripts/hub.py sets the environment variables read below; the defaults suit `make hub`.
+scripts/hub.py starts JupyterHub with this file and sets the environment variables read below.
 """
 
 import os
@@ -14,26 +14,25 @@ from pathlib import Path
 
 c = get_config()  # noqa: F821 (JupyterHub provides get_config when it loads this file)
 
-STATE = Path(os.environ.get("BOOK_HUB_STATE", "_build/hub")).resolve()
-STATE.mkdir(parents=True, exist_ok=True)
+STATE = Path(os.environ["BOOK_HUB_STATE"])  # the hub's database, cookie secret and log; root only
 VENV_BIN = Path(sys.executable).parent  # the book's environment: torch, the package, JupyterLab
 PROXY = Path(__file__).resolve().parent / "node_modules" / ".bin" / "configurable-http-proxy"
 
 # Only this machine can reach the hub; put a TLS-terminating proxy in front of it to serve a real class.
 c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = int(os.environ.get("BOOK_HUB_PORT", "8000"))
+c.JupyterHub.port = int(os.environ["BOOK_HUB_PORT"])
 c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = int(os.environ.get("BOOK_HUB_API_PORT", "8081"))
+c.JupyterHub.hub_port = int(os.environ["BOOK_HUB_API_PORT"])
 c.ConfigurableHTTPProxy.command = [str(PROXY)]
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('BOOK_HUB_PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ['BOOK_HUB_PROXY_API_PORT']}"
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
 
 # Who may log in: the class list (scripts/hub.py made each student a Unix account with a password).
 c.JupyterHub.authenticator_class = "pam"
-c.Authenticator.allowed_users = set(filter(None, os.environ.get("BOOK_HUB_STUDENTS", "").split(",")))
-c.Authenticator.admin_users = set(filter(None, os.environ.get("BOOK_HUB_ADMINS", "").split(",")))
+c.Authenticator.allowed_users = set(os.environ["BOOK_HUB_STUDENTS"].split(","))
+c.Authenticator.allow_existing_users = False  # a student taken off the class list can no longer log in
 
 # Each student's server runs as their own account, in their home folder, with the book's environment.
 c.JupyterHub.spawner_class = "localprocess"

@@ -67,8 +67,8 @@ generate:
   show_stdout: true"""
 STUDENT_NOTE = (
     "**Student version.** The solutions are not in this copy. Write your answer in the cell under each "
-    "exercise, then run the `grader.check` cell after it: it runs the chapter's check and says whether your "
-    "answer passes. Run the next cell first."
+    "exercise in place of `None`, run it, then run the `grader.check` cell after it: it tells you whether an "
+    "answer is there. Whether it is right is checked when your notebook is graded. Run the next cell first."
 )
 
 
@@ -101,7 +101,9 @@ def question_cells(exercise: Exercise, later: list[tuple[str, str]]) -> list[Not
     solution = exercise.solution.source
     answer = f'""" # BEGIN PROMPT\n{prompt}\n"""; # END PROMPT\n# BEGIN SOLUTION NO PROMPT\n{solution}\n# END SOLUTION'
     cells += [new_raw_cell("# BEGIN SOLUTION"), new_code_cell(answer), new_raw_cell("# END SOLUTION")]
-    cells += [new_raw_cell("# BEGIN TESTS"), new_code_cell(test_source(exercise)), new_raw_cell("# END TESTS")]
+    given = "\n".join([*(c.source for c in exercise.setup if c.cell_type == "code"), prompt])
+    tests = [new_code_cell(answered_source(exercise.k, given)), new_code_cell(test_source(exercise))]
+    cells += [new_raw_cell("# BEGIN TESTS"), *tests, new_raw_cell("# END TESTS")]
     cells += [new_raw_cell("# END QUESTION"), *[copy.deepcopy(c) for c in exercise.after]]
     return cells
 
@@ -155,12 +157,39 @@ def stub(exercise: Exercise, later: list[tuple[str, str]]) -> str:
 
 
 def test_source(exercise: Exercise) -> str:
-    """The check cells as one test function of the variables they read, then a call of it."""
+    """The hidden test: the check cells as one function of the variables they read, then a call of it.
+
+    Hidden, because a check shows the expected answer (`assert abs(answer_1 - 5 / 7) < 1e-3`): the
+    student's copy leaves it out, and it counts only when the notebook is graded.
+    """
     source = "\n".join(c.source for c in exercise.checks)
     names = ", ".join(read_names(source))
     test = ast.parse(f"def test_q{exercise.k}({names}):\n    pass")
     test.body[0].body = parse_cell(source).body
-    return f"{ast.unparse(test)}\n\n\ntest_q{exercise.k}({names})"
+    return f"# HIDDEN\n{ast.unparse(test)}\n\n\ntest_q{exercise.k}({names})"
+
+
+def answered_source(k: int, given: str) -> str:
+    """The public test, worth no points: the student has replaced what the exercise left to fill in.
+
+    `given` is the code the student starts from (set-up cells and prompt). A name it sets to None
+    must hold something else; a function it gives with an empty body (`...`) must have a body (its
+    code must differ from a function that returns None). Otter shows a question's check only if it
+    has a public test, so an exercise with neither gets one that says grading will tell.
+    """
+    body = parse_cell(given).body
+    nones = [t.id for s in body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant)
+             and s.value.value is None for t in s.targets if isinstance(t, ast.Name)]  # fmt: skip
+    stubs = [s.name for s in body if isinstance(s, ast.FunctionDef) and ast.unparse(s.body[0]) == "..."]
+    arguments = ", ".join(dict.fromkeys(nones + stubs))
+    checks = [
+        *(f"    assert {n} is not None, 'Write your answer in place of None, and run that cell.'" for n in nones),
+        *(f"    assert {n}.__code__.co_code != (lambda: None).__code__.co_code, 'Write the body of {n}, "
+          "and run that cell.'" for n in stubs),
+    ] or ["    print('Your answer is checked when your notebook is graded.')"]  # fmt: skip
+    lines = ['""" # BEGIN TEST CONFIG', "points: 0", '""" # END TEST CONFIG',
+             f"def test_q{k}_answered({arguments}):", *checks, "", "", f"test_q{k}_answered({arguments})"]  # fmt: skip
+    return "\n".join(lines)
 
 
 def make_assignment(path: Path, out: Path = OUT) -> Path:
@@ -175,6 +204,9 @@ def make_assignment(path: Path, out: Path = OUT) -> Path:
     otter_assign(str(master), str(folder), no_pdfs=True, no_run_tests=True)
     for old in (folder / "autograder").glob("*-autograder_*.zip"):  # a stable name instead of a timestamp
         old.replace(folder / "autograder" / f"{chapter.name}-autograder.zip")
+    # the solutions stay with whoever made the assignments (on a class hub, students can pass by _build)
+    (folder / "autograder").chmod(0o700)
+    master.chmod(0o600)
     return folder
 
 
@@ -186,10 +218,10 @@ def grade(notebook: Path, autograder: Path) -> dict[str, float]:
     return {name: results.get_score(name) for name in sorted(results.results, key=lambda q: int(q[1:]))}
 
 
-def check(folder: Path) -> dict:
+def check(folder: Path, chapter: Path) -> dict:
     """Grade the solutions notebook (should score full marks) and the student notebook (should score 0)."""
     autograder = next((folder / "autograder").glob("*.zip"))
-    row = {"chapter": folder.name, "exercises": len(list((folder / "student" / "tests").glob("q*.py")))}
+    row = {"chapter": folder.name, "exercises": len(read_chapter(chapter).exercises)}
     for version in ("autograder", "student"):
         start = time.perf_counter()
         try:
@@ -221,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     print(f"{'chapter':<28} {'exercises':>9} {'solutions':>9} {'student':>7} {'seconds':>7}  ok")
-    for folder in folders:
-        row = check(folder)
+    for folder, path in zip(folders, paths, strict=True):
+        row = check(folder, path)
         points = [row[v]["points"] for v in ("autograder", "student")]
         solutions, student = (f"{p:g}" if p is not None else "error" for p in points)
         seconds = row["autograder"]["seconds"] + row["student"]["seconds"]

@@ -143,7 +143,9 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
 def _top_level(node: ast.AST):
     """`node` and the nodes under it that run in the cell's own scope (nested scopes are not entered)."""
     yield node
-    if not isinstance(node, _SCOPES):
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+        yield from _top_level(node.generators[0].iter)  # the first iterable runs in the enclosing scope
+    elif not isinstance(node, _SCOPES):
         for child in ast.iter_child_nodes(node):
             yield from _top_level(child)
 
@@ -178,7 +180,12 @@ def _read_block(statements: list[ast.stmt], bound: set[str], read: dict[str, Non
             bound |= set(bound_names(ast.unparse(statement)))
             continue
         # A compound statement: its header (the loop's iterable, the test, the context manager) runs first.
-        header = [c for c in ast.iter_child_nodes(statement) if not isinstance(c, ast.stmt | ast.excepthandler)]
+        header: list[ast.AST] = []
+        for child in ast.iter_child_nodes(statement):
+            if isinstance(child, ast.withitem):  # `with open(f) as fh`: reads open and f, binds fh
+                header += [child.context_expr, *([child.optional_vars] if child.optional_vars else [])]
+            elif not isinstance(child, ast.stmt | ast.excepthandler):
+                header.append(child)
         read.update(dict.fromkeys(n for node in header for n in _loads(node) if n not in bound))
         bound |= {n.id for node in header for n in _top_level(node) if isinstance(n, ast.Name)}
         for block in blocks:

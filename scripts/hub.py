@@ -1,12 +1,14 @@
 """A JupyterHub for a class on one teaching machine: student accounts, the hub itself, and `make hub`.
 
     sudo make hub                                   # five demo students, passwords printed
-    sudo make hub CLASS=students.txt                # your class: one "name password" per line
+    sudo make hub CLASS=/root/students.txt          # your class: one "name password" per line (chmod 600)
 
 Each student becomes a Unix account with a private home folder (mode 700); the hub logs them in
 with that account's password (PAM) and runs their Jupyter server as that account, so one student
 cannot read or change another's files, even from a kernel. Their copy of the chapters comes from
-a bare clone of this repository through nbgitpuller: the link printed at start fetches it.
+a bare clone of this repository's current commit through nbgitpuller: the link printed at start
+fetches it. The hub only makes and removes accounts it marked as its own; it refuses a name that
+belongs to an existing account.
 
 Creating accounts needs root. The hub listens on 127.0.0.1 only; hub/jupyterhub_config.py holds
 its settings and scripts/hub_student.py drives it as a student would (tests/test_hub.py).
@@ -19,22 +21,25 @@ import os
 import pwd
 import re
 import secrets
-import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "hub" / "jupyterhub_config.py"
 PROXY = ROOT / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+MARK = "genai-hands-on class hub"  # the comment field of every account the hub makes
 BOOK_FOLDER = "genai-hands-on"  # where a student's copy of the book lands in their home folder
+BRANCH = "book"  # the branch of the bare clone that students pull: the commit the hub started from
 
 
 def require_root() -> None:
@@ -46,10 +51,16 @@ def require_root() -> None:
 
 
 def read_class_list(path: Path) -> dict[str, str]:
-    """Students from a file with one `name password` per line (blank lines and # comments skipped)."""
-    students = {}
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
+    """Students from a file with one `name password` per line (blank lines and # comments skipped).
+
+    The file holds passwords, so it must be private (chmod 600): students can read files that are not.
+    """
+    path = Path(path)
+    if path.stat().st_mode & 0o077:
+        raise ValueError(f"{path} holds passwords but other accounts can read it: run `chmod 600 {path}`")
+    students: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = re.sub(r"(^|\s)#.*$", "", line).strip()  # a comment starts a line or follows a space
         if not line:
             continue
         parts = line.split()
@@ -57,6 +68,8 @@ def read_class_list(path: Path) -> dict[str, str]:
             raise ValueError(f"{path}, line {number}: write a name and a password separated by a space, got {line!r}")
         name, password = parts
         check_student(name, password)
+        if name in students:
+            raise ValueError(f"{path}, line {number}: {name} is listed twice")
         students[name] = password
     if not students:
         raise ValueError(f"{path} lists no students: write one 'name password' per line")
@@ -73,51 +86,70 @@ def check_student(name: str, password: str) -> None:
         raise ValueError(f"The password of {name} is {len(password)} characters long: use at least 8")
 
 
-def demo_class(count: int) -> dict[str, str]:
+def demo_class(count: int, prefix: str = "student") -> dict[str, str]:
     """`count` students named student01, student02, ... with random passwords."""
     if count < 1:
         raise ValueError(f"A class needs at least one student, got {count}")
-    return {f"student{i:02d}": secrets.token_urlsafe(9) for i in range(1, count + 1)}
+    return {f"{prefix}{i:02d}": secrets.token_urlsafe(12) for i in range(1, count + 1)}
+
+
+def made_by_hub(name: str) -> bool | None:
+    """True if the account `name` was made by the class hub, False if by someone else, None if none exists."""
+    try:
+        return pwd.getpwnam(name).pw_gecos == MARK
+    except KeyError:
+        return None
 
 
 def add_student(name: str, password: str, homes: Path, source: Path) -> Path:
-    """Create (or reset) the Unix account `name` with a private home under `homes`; return the home."""
+    """Create (or reuse, if the hub made it) the account `name` with a private home under `homes`."""
     check_student(name, password)
-    home = homes / name
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash", name], check=True)
-    home = Path(pwd.getpwnam(name).pw_dir)
+    owner = made_by_hub(name)
+    if owner is False:
+        raise ValueError(
+            f"An account named {name} exists and the class hub did not make it: rename the student"
+        )
+    if owner is None:
+        command = ["useradd", "--create-home", "--home-dir", str(homes / name), "--shell", "/bin/bash"]
+        subprocess.run([*command, "--comment", MARK, name], check=True)
+    account = pwd.getpwnam(name)
+    home = Path(account.pw_dir)
     home.chmod(0o700)
     subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
-    # git refuses to read a repository owned by someone else unless the reader says it trusts it
-    gitconfig = home / ".gitconfig"
-    gitconfig.write_text(f"[safe]\n\tdirectory = {source}\n[user]\n\tname = {name}\n\temail = {name}@localhost\n")
-    shutil.chown(gitconfig, name, name)
+    # git refuses to read a repository owned by someone else unless the reader trusts it; written as
+    # the student (never as root, who would follow a link the student planted)
+    subprocess.run(
+        ["git", "config", "--global", "--replace-all", "safe.directory", str(source)],
+        user=account.pw_uid,
+        group=account.pw_gid,
+        env={"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        cwd=home,
+        check=True,
+    )
     return home
 
 
 def remove_student(name: str) -> None:
-    """Stop everything the account runs, then delete it and its home folder."""
-    subprocess.run(["pkill", "-KILL", "-u", name], check=False)
-    subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+    """Stop everything a hub-made account runs, then delete it and its home folder."""
+    if not made_by_hub(name):
+        return
+    uid = pwd.getpwnam(name).pw_uid
+    running = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid]
+    for process in running:
+        process.kill()
+    psutil.wait_procs(running, timeout=10)
+    done = subprocess.run(["userdel", "--remove", name], capture_output=True, text=True)
+    if done.returncode not in (0, 12):  # 12: the home folder was already gone
+        print(f"could not remove the account {name}: {done.stderr.strip()}", file=sys.stderr)
 
 
-def bare_clone(repository: Path, target: Path) -> Path:
-    """A bare clone of the book for nbgitpuller to fetch from (students cannot read the instructor's tree)."""
-    if target.exists():
-        subprocess.run(
-            ["git", "-C", str(target), "fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], check=True
-        )
-    else:
-        subprocess.run(["git", "clone", "--quiet", "--bare", str(repository), str(target)], check=True)
+def publish(repository: Path, target: Path) -> Path:
+    """Put the repository's current commit on branch BRANCH of a bare clone at `target` for nbgitpuller."""
+    if not target.exists():
+        subprocess.run(["git", "init", "--quiet", "--bare", str(target)], check=True)
+    push = ["git", "-C", str(repository), "push", "--quiet", "--force", str(target), f"HEAD:refs/heads/{BRANCH}"]
+    subprocess.run(push, check=True)
     return target
-
-
-def current_branch(repository: Path) -> str:
-    out = subprocess.run(["git", "-C", str(repository), "branch", "--show-current"], capture_output=True, text=True)
-    return out.stdout.strip() or "main"
 
 
 def closed_folders() -> list[Path]:
@@ -153,128 +185,156 @@ def students_let_through():
             folder.chmod(mode)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports on 127.0.0.1 (all held open until all are chosen)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
 
 
 class Hub:
     """A running JupyterHub with its proxy; `with Hub(...) as hub:` stops it (and its students' servers)."""
 
     def __init__(
-        self, state: Path, students: dict[str, str], port: int | None = None, threads: int = 1, keep_accounts=False
-    ):
+        self, state: Path, students: dict[str, str], port: int | None = None, threads: int = 1,
+        keep_accounts: bool = False,
+    ):  # fmt: skip
         if not PROXY.exists():
-            raise SystemExit(f"The hub's proxy is missing: install it with `npm ci --prefix {PROXY.parents[2]}`")
+            raise RuntimeError(f"The hub's proxy is missing: install it with `npm ci --prefix {PROXY.parents[2]}`")
         closed = closed_folders()
         if closed:
             folders = " ".join(str(f) for f in closed)
-            raise SystemExit(
+            raise RuntimeError(
                 f"Student accounts cannot pass through {folders}, so their servers cannot start the book's "
-                f"Python: install Python and the book where every account can read them, or let accounts "
-                f"through (not list) with `chmod o+x {folders}`"
+                f"Python: install Python and the book where every account may pass (such as /opt), or let "
+                f"accounts through (not list) with `chmod o+x {folders}`"
             )
         self.state = Path(state).resolve()
-        self.students = students
-        self.port = port or free_port()
+        self.students = dict(students)
+        self.port, self.api_port, self.proxy_port = free_ports(3) if port is None else [port, *free_ports(2)]
         self.url = f"http://127.0.0.1:{self.port}"
         self.threads = threads
         self.keep_accounts = keep_accounts  # a real class keeps its accounts (and work) between sessions
         self.process: subprocess.Popen | None = None
+        self.made: list[str] = []  # the accounts this hub made or reused, removed by stop()
 
-    def start(self, timeout: float = 60.0) -> Hub:
+    @property
+    def private(self) -> Path:
+        """The hub's own files (database, cookie secret, log), readable by root only."""
+        return self.state / "private"
+
+    def start(self, timeout: float = 120.0) -> Hub:
         self.state.mkdir(parents=True, exist_ok=True)
-        self.state.chmod(0o711)  # students may pass through to their homes, not list them
+        self.state.chmod(0o711)  # students may pass through to their homes and the book, not list them
+        self.private.mkdir(exist_ok=True)
+        self.private.chmod(0o700)
         homes = self.state / "home"
         homes.mkdir(exist_ok=True)
         homes.chmod(0o711)
-        self.source = bare_clone(ROOT, self.state / "book.git")
-        self.branch = current_branch(ROOT)
+        self.source = publish(ROOT, self.state / "book.git")
         for name, password in self.students.items():
             add_student(name, password, homes, self.source)
+            self.made.append(name)
         env = {
             **os.environ,
-            "BOOK_HUB_STATE": str(self.state),
+            "BOOK_HUB_STATE": str(self.private),
             "BOOK_HUB_PORT": str(self.port),
-            "BOOK_HUB_API_PORT": str(free_port()),
-            "BOOK_HUB_PROXY_API_PORT": str(free_port()),
+            "BOOK_HUB_API_PORT": str(self.api_port),
+            "BOOK_HUB_PROXY_API_PORT": str(self.proxy_port),
             "BOOK_HUB_STUDENTS": ",".join(self.students),
             "BOOK_HUB_THREADS": str(self.threads),
         }
-        self.log = open(self.state / "jupyterhub.log", "a")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
-            cwd=self.state,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.private / "jupyterhub.log", "a") as log:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
+                cwd=self.private, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterHub exited at start; see {self.state / 'jupyterhub.log'}")
+                raise RuntimeError(f"JupyterHub exited at start; see {self.private / 'jupyterhub.log'}")
             try:
-                if requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"JupyterHub did not answer within {timeout:.0f} s; see {self.state / 'jupyterhub.log'}")
+        raise RuntimeError(f"JupyterHub did not answer within {timeout:.0f} s; see {self.private / 'jupyterhub.log'}")
 
-    def pull_link(self, urlpath: str = "lab/tree/genai-hands-on/chapters") -> str:
+    def pull_link(self, urlpath: str = f"lab/tree/{BOOK_FOLDER}/chapters") -> str:
         """The nbgitpuller link to hand out: each student who opens it gets their own copy of the book."""
-        query = urlencode(
-            {"repo": f"file://{self.source}", "branch": self.branch, "targetpath": BOOK_FOLDER, "urlpath": urlpath}
-        )
+        query = urlencode({"repo": f"file://{self.source}", "branch": BRANCH, "targetpath": BOOK_FOLDER,
+                           "urlpath": urlpath})  # fmt: skip
         return f"{self.url}/hub/user-redirect/git-pull?{query}"
 
     def stop(self) -> None:
+        """Stop the hub, its proxy and the students' servers; remove the accounts unless they are kept."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()  # JupyterHub stops the students' servers and the proxy on its way out
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        pid_file = self.private / "proxy.pid"  # the proxy runs in a session of its own
+        if pid_file.exists():
+            try:
+                psutil.Process(int(pid_file.read_text())).kill()
+            except (psutil.NoSuchProcess, ValueError):
+                pass
+            pid_file.unlink()
         if not self.keep_accounts:
-            for name in self.students:
+            for name in self.made:
                 remove_student(name)
-        if getattr(self, "log", None):
-            self.log.close()
 
     def __enter__(self) -> Hub:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM (a CI timeout, `kill`) into SystemExit, so that `with Hub(...)` cleans up."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--class-list", type=Path, help="file with one 'name password' per line")
+    parser.add_argument("--class-list", type=Path, help="file with one 'name password' per line (chmod 600)")
     parser.add_argument("--students", type=int, default=5, help="demo students to create without a class list")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--state", type=Path, default=Path("/srv/genai-hands-on-hub"))
     parser.add_argument("--threads", type=int, default=1, help="torch threads per student kernel")
     args = parser.parse_args()
     require_root()
+    stop_on_sigterm()
     try:
         students = read_class_list(args.class_list) if args.class_list else demo_class(args.students)
-    except (ValueError, OSError) as error:
+        hub = Hub(args.state, students, port=args.port, threads=args.threads, keep_accounts=bool(args.class_list))
+        hub.__enter__()
+    except (ValueError, OSError, RuntimeError) as error:
         raise SystemExit(str(error)) from None
-    hub = Hub(args.state, students, port=args.port, threads=args.threads, keep_accounts=bool(args.class_list))
-    with hub:
+    try:
         print(f"The class hub is up at {hub.url}/ (this machine only). Students:")
         if not args.class_list:
             for name, password in students.items():
                 print(f"  {name:12s} {password}")
         print(f"Hand out this link; it gives each student their own copy of the chapters:\n  {hub.pull_link()}")
+        print("(Behind a web server with HTTPS, replace http://127.0.0.1:PORT with your public address.)")
         kept = "keeps the accounts and their work" if args.class_list else "removes the demo accounts"
         print(f"Ctrl-C stops the hub and the students' servers, and {kept}.")
-        try:
-            hub.process.wait()
-        except KeyboardInterrupt:
-            pass
+        hub.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.stop()
 
 
 if __name__ == "__main__":

@@ -36,13 +36,15 @@ class Student:
     def server_url(self) -> str:
         return f"{self.hub_url}/user/{self.name}"
 
-    def login(self, password: str | None = None) -> None:
-        """Fill in the hub's login form; raise LoginRefused if the hub says no."""
+    def login(self) -> None:
+        """Fill in the hub's login form; raise LoginRefused if the hub turns it down (403)."""
         self.session.get(f"{self.hub_url}/hub/login", timeout=30).raise_for_status()
-        form = {"username": self.name, "password": password or self.password, "_xsrf": self.session.cookies["_xsrf"]}
+        form = {"username": self.name, "password": self.password, "_xsrf": self.session.cookies["_xsrf"]}
         reply = self.session.post(f"{self.hub_url}/hub/login", data=form, allow_redirects=False, timeout=60)
+        if reply.status_code == 403:
+            raise LoginRefused(f"{self.name}: the hub refused the login")
         if reply.status_code != 302:
-            raise LoginRefused(f"{self.name}: the hub answered {reply.status_code} to the login")
+            raise RuntimeError(f"{self.name}: the hub answered {reply.status_code} to the login")
         made = self.session.post(
             f"{self.hub_url}/hub/api/users/{self.name}/tokens",
             json={"note": "simulated student", "expires_in": 3600},
@@ -110,28 +112,34 @@ class Student:
             channel.close()
             self.api("DELETE", f"{self.server_url}/api/kernels/{kernel_id}")
 
-    def run_notebook(self, path: str, started: float | None = None) -> dict:
+    def run_notebook(self, path: str, started: float | None = None, timeout: float = 600.0) -> dict:
         """Run every code cell of the notebook at `path` in a new kernel; return timings.
 
         `started` (a time.monotonic() value) dates the first result; by default, now.
-        Raises RuntimeError naming the cell when one fails.
+        Raises RuntimeError naming the cell when one fails, TimeoutError after `timeout` seconds.
         """
         started = time.monotonic() if started is None else started
+        deadline = time.monotonic() + timeout
         cells = [c for c in self.read_notebook(path)["cells"] if c["cell_type"] == "code"]
         first = None
         with self.kernel(path.rsplit("/", 1)[0] if "/" in path else "") as channel:
             for number, cell in enumerate(cells, start=1):
-                reply = execute(channel, cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"]))
+                source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                reply = execute(channel, source, deadline)
                 if reply["status"] != "ok":
-                    raise RuntimeError(
-                        f"{self.name}: code cell {number} of {path} failed: {reply['ename']}: {reply['evalue']}"
-                    )
+                    raise RuntimeError(f"{self.name}: code cell {number} of {path} ended {reply['status']}: "
+                                       f"{reply.get('ename', '')} {reply.get('evalue', '')}")  # fmt: skip
                 first = first or time.monotonic() - started
         return {"cells": len(cells), "first_result_s": first, "total_s": time.monotonic() - started}
 
 
-def execute(channel: websocket.WebSocket, code: str) -> dict:
-    """Send one execute_request on the kernel's shell channel and return its execute_reply content."""
+def execute(channel: websocket.WebSocket, code: str, deadline: float | None = None) -> dict:
+    """Send one execute_request on the kernel's shell channel and return its execute_reply content.
+
+    Raises TimeoutError when no reply comes by `deadline` (a time.monotonic() value; default 10 minutes)
+    and RuntimeError when the kernel dies.
+    """
+    deadline = time.monotonic() + 600 if deadline is None else deadline
     msg_id = uuid.uuid4().hex
     request = {
         "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "student", "session": msg_id,
@@ -145,16 +153,25 @@ def execute(channel: websocket.WebSocket, code: str) -> dict:
     }  # fmt: skip
     channel.send(json.dumps(request))
     while True:
-        frame = channel.recv()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the kernel did not answer in time")
+        channel.settimeout(left)
+        try:
+            frame = channel.recv()
+        except websocket.WebSocketTimeoutException:
+            raise TimeoutError("the kernel did not answer in time") from None
         if isinstance(frame, bytes):  # a message with binary buffers (a widget's state): not the reply
             continue
         message = json.loads(frame)
+        if message["msg_type"] == "status" and message["content"].get("execution_state") == "dead":
+            raise RuntimeError("the kernel died (out of memory?)")
         if message["msg_type"] == "execute_reply" and message["parent_header"].get("msg_id") == msg_id:
             return message["content"]
 
 
 class MemoryWatch:
-    """What one account's processes (its server and kernels) use: peak resident memory, CPU seconds."""
+    """What one account's processes (its server and kernels) use: peak resident bytes, CPU seconds."""
 
     def __init__(self, name: str, every: float = 0.25):
         self.uid, self.every, self.peak = pwd.getpwnam(name).pw_uid, every, 0
@@ -167,8 +184,11 @@ class MemoryWatch:
             total = 0
             for process in psutil.process_iter(["uids", "memory_info", "cpu_times"]):
                 info = process.info
-                if info["uids"] is not None and info["uids"].real == self.uid and info["memory_info"] is not None:
+                if info["uids"] is None or info["uids"].real != self.uid:
+                    continue
+                if info["memory_info"] is not None:
                     total += info["memory_info"].rss
+                if info["cpu_times"] is not None:
                     self._cpu[process.pid] = info["cpu_times"].user + info["cpu_times"].system
             self.peak = max(self.peak, total)
             self._stop.wait(self.every)
@@ -194,7 +214,7 @@ def attend(student: Student, source: str, branch: str, target: str, chapter: str
         student.start_server()
         server_s = time.monotonic() - started
         time.sleep(4 * watch.every)  # let the watch see the idle server before the kernel starts
-        server_mb = watch.peak / 2**20
+        server_mb = watch.peak / 1e6
         student.pull(source, branch, target)
         pull_s = time.monotonic() - started - server_s
         run = student.run_notebook(f"{target}/chapters/{chapter}", started=started)
@@ -204,7 +224,7 @@ def attend(student: Student, source: str, branch: str, target: str, chapter: str
         "pull_s": pull_s,
         **run,
         "server_memory_mb": server_mb,
-        "peak_memory_mb": watch.peak / 2**20,
+        "peak_memory_mb": watch.peak / 1e6,
         "cpu_s": watch.cpu_seconds,
     }
 

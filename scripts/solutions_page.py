@@ -35,11 +35,12 @@ INTRO = """\
 # Instructor appendix: solutions
 
 This page is for instructors. It holds the solution to every exercise of the book, which the
-chapter pages leave out so that a reader tries each exercise first and lets the check under it say
-"Correct" or "Not yet". Each solution below is folded away: click *Solution* to open it. The same
-solutions are in the autograder notebooks that `make assignments` builds (see
-scripts/assignments.py), and the student notebooks it builds have none. The page is generated from
-the chapters by `python scripts/solutions_page.py`; do not edit it by hand.
+chapter pages leave out so that a reader tries each exercise first (in a notebook, writing an
+answer and running the check under it). Each solution below is folded away: click *Solution* to
+open it, so that you can show one at a time in class. The same solutions are in the autograder
+notebooks that `make assignments` builds (see scripts/assignments.py), and the student notebooks
+it builds have none. The page is generated from the chapters by `python scripts/solutions_page.py`;
+do not edit it by hand.
 """
 
 

@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 
 from scripts.assignments import grade, main, make_assignment
-from scripts.exercises import chapters, is_solution, read_chapter
+from scripts.exercises import chapters, is_solution, read_chapter, read_names
 from scripts.solutions_page import HIDDEN_TAG, PAGE, SHOWN_TAG, page
 
 CHAPTERS = chapters()
@@ -56,6 +56,30 @@ def test_student_notebook_has_a_question_per_exercise_and_no_solutions(assignmen
     assert sorted(p.name for p in (folder / "student" / "tests").glob("q*.py")) == sorted(
         f"q{k}.py" for k in range(1, len(exercises) + 1)
     )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_students_see_whether_they_answered_not_the_expected_answer(assignments, path):
+    checks = {line.strip() for e in read_chapter(path).exercises for c in e.checks for line in c.source.splitlines()}
+    for test in (assignments / path.stem / "student" / "tests").glob("q*.py"):
+        text = test.read_text()
+        assert "hidden=True" not in text
+        assert not [line for line in checks if line.startswith("assert") and line in text], test.name
+    (zip_path,) = (assignments / path.stem / "autograder").glob("*.zip")
+    with zipfile.ZipFile(zip_path) as archive:  # the grader has every check, hidden
+        hidden = sum(
+            archive.read(n).decode().count("hidden=True") for n in archive.namelist() if n.startswith("tests/q")
+        )
+    assert hidden == len(read_chapter(path).exercises)
+    assert (assignments / path.stem / "autograder").stat().st_mode & 0o777 == 0o700  # solutions kept private
+
+
+def test_names_a_check_reads_include_with_targets_and_comprehension_iterables():
+    assert read_names("with open(path) as fh:\n    text = fh.read()\nprint(text, other)") == ["path", "other"]
+    assert read_names("n = sum(p.numel() for p in encoder.parameters())\nassert answer_2 == n") == [
+        "encoder",
+        "answer_2",
+    ]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
