@@ -7,7 +7,8 @@ We use otter-grader (https://otter-grader.readthedocs.io) rather than nbgrader. 
 notebook runs from top to bottom without errors: `grader.check("q3")` reports a failed check
 instead of raising, where nbgrader leaves `raise NotImplementedError()` in every answer cell. It
 grades one notebook locally (`otter run`, or `otter.api.grade_submission` as `--check` does) with
-no database, and its autograder zip also runs on Gradescope or in otter's Docker image.
+no database. (Gradescope and otter's Docker image would need the book's environment added to the
+autograder's requirements; that is not done here.)
 
 For each chapter we write an otter "master" notebook, _build/assignments/<chapter>/<chapter>.ipynb,
 in otter's Python format, then run `otter assign` on it, which writes next to it
@@ -22,9 +23,12 @@ The master notebook is the whole chapter (the exercises use its variables), with
       solution between "# BEGIN SOLUTION NO PROMPT" and "# END SOLUTION", and a prompt that the
       student gets instead: the chapter's `answer_k = None` cell, or `name = None` for every name
       of the solution that the check or a later cell reads (a stub for a function);
-    * one test per exercise (between "# BEGIN TESTS" and "# END TESTS"): the chapter's check cells
-      as one function whose arguments are the notebook variables the checks read. Otter passes
-      them in, and a check that fails (or raises, as `None - 0.5` does) costs the point.
+    * two tests per exercise (between "# BEGIN TESTS" and "# END TESTS"): a public one worth no
+      points, which only checks that the student replaced what the exercise left to fill in, and a
+      hidden one worth the point: the chapter's check cells as one function whose arguments are the
+      notebook variables the checks read. Otter passes them in, and a check that fails (or raises,
+      as `None - 0.5` does) costs the point. The hidden test is left out of the student's copy,
+      since a check shows the expected answer.
 In the student notebook `grader.check("qk")` stands where the check cells stood, and it runs at the
 same point when the notebook is graded: every test sees the notebook as the chapter's check did.
 """

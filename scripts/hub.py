@@ -1,6 +1,6 @@
 """A JupyterHub for a class on one teaching machine: student accounts, the hub itself, and `make hub`.
 
-    sudo make hub                                   # five demo students, passwords printed
+    sudo make hub                                   # five demo students (demo01 ...), passwords printed
     sudo make hub CLASS=/root/students.txt          # your class: one "name password" per line (chmod 600)
 
 Each student becomes a Unix account with a private home folder (mode 700); the hub logs them in
@@ -106,9 +106,7 @@ def add_student(name: str, password: str, homes: Path, source: Path) -> Path:
     check_student(name, password)
     owner = made_by_hub(name)
     if owner is False:
-        raise ValueError(
-            f"An account named {name} exists and the class hub did not make it: rename the student"
-        )
+        raise ValueError(f"An account named {name} exists and the class hub did not make it: rename the student")
     if owner is None:
         command = ["useradd", "--create-home", "--home-dir", str(homes / name), "--shell", "/bin/bash"]
         subprocess.run([*command, "--comment", MARK, name], check=True)
@@ -316,7 +314,7 @@ def main() -> None:
     require_root()
     stop_on_sigterm()
     try:
-        students = read_class_list(args.class_list) if args.class_list else demo_class(args.students)
+        students = read_class_list(args.class_list) if args.class_list else demo_class(args.students, prefix="demo")
         hub = Hub(args.state, students, port=args.port, threads=args.threads, keep_accounts=bool(args.class_list))
         hub.__enter__()
     except (ValueError, OSError, RuntimeError) as error:
