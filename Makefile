@@ -11,7 +11,7 @@ TORCH_CPU := https://download.pytorch.org/whl/cpu
 NBVAL  := --nbval chapters --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 .PHONY: install book build serve lab test unit notebooks colab check-colab test-latest test-oldest browser lint sync \
-        vendor benchmarks clean hub hub-proxy test-hub check-hub assignments check-assignments slides
+        vendor benchmarks clean hub hub-proxy test-hub check-hub assignments check-assignments slides check-gpu
 
 install: $(STAMP)
 
@@ -103,8 +103,17 @@ test-latest: install
 test-oldest: install
 	$(BIN)/python scripts/version_check.py oldest --json _build/versions_oldest.json
 
-browser: install
+## The site, the slides and JupyterLab in Chromium: needs the built site and decks (made first, once per make run).
+browser: install build slides
 	$(BIN)/python -m pytest tests -m browser
+
+## On a machine with a CUDA GPU, in a Python that already has the book's packages and a CUDA build of torch
+## (GPU_PYTHON): each recipe's training step timed on the CPU and on CUDA against the device that
+## utils.recipes.training_placement chooses, then every chapter's seconds and memory there.
+GPU_PYTHON ?= python3
+check-gpu:
+	$(GPU_PYTHON) benchmarks/devices.py --json _build/bench_devices.json
+	$(GPU_PYTHON) benchmarks/notebooks.py --json _build/bench_notebooks_gpu.json
 
 ## Maintenance
 sync: install

@@ -13,7 +13,6 @@ machine. With --page, the table between the hub markers of that page is rewritte
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import shutil
 import sys
@@ -25,9 +24,9 @@ from _common import machine, parser, report
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.book import rewrite, run_times  # noqa: E402
 from scripts.hub import BOOK_FOLDER, BRANCH, Hub, demo_class, stop_on_sigterm, students_let_through  # noqa: E402
 from scripts.hub_student import Student, attend_together  # noqa: E402
-from scripts.teaching import run_times  # noqa: E402
 
 CHAPTER = "01_ai_vs_genai.ipynb"
 CLASSES = (30, 300)
@@ -79,11 +78,7 @@ def write_page(page: Path, results: dict) -> None:
         "| ---: | ---: | ---: | ---: |",
         *(f"| {n} | {h[n]['memory_gb']} GB | {h[n]['memory_gb_chapter_1']} GB | {h[n]['cores']} |" for n in h),
     ]
-    text = page.read_text()
-    if "<!-- hub:start -->" not in text or "<!-- hub:end -->" not in text:
-        raise SystemExit(f"{page} has no <!-- hub:start --> ... <!-- hub:end --> block to fill")
-    block = "<!-- hub:start -->\n" + "\n".join(lines) + "\n<!-- hub:end -->"
-    page.write_text(re.sub(r"<!-- hub:start -->.*<!-- hub:end -->", lambda _: block, text, flags=re.S))
+    rewrite(page, {"hub": "\n".join(lines)})
 
 
 def main() -> None:

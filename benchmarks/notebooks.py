@@ -13,7 +13,7 @@ With --page, the table between the run-times markers of that Markdown page is re
 from __future__ import annotations
 
 import os
-import re
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +22,10 @@ from _common import machine, parser, report
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.book import chapter_paths, rewrite, run_times  # noqa: E402
+
 BUDGET = 180
 MEMORY_BUDGET = 1.5  # GB
 PEAK_MEMORY = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"  # KiB on Linux
@@ -43,15 +47,6 @@ def run(path: Path, threads: int) -> tuple[float, float]:
     return seconds, int(probe.outputs[0]["text"]) / 1e6
 
 
-ROW = re.compile(r"^\| (\d\d_\w+) \| ([\d.]+) \| ([\d.]+) \|", re.M)
-
-
-def rows_on_page(page: Path) -> tuple[dict[str, float], dict[str, float]]:
-    """The (seconds, memory) of the chapters already in a page's run-times table."""
-    found = ROW.findall(page.read_text())
-    return {name: float(s) for name, s, _ in found}, {name: float(m) for name, _, m in found}
-
-
 def write_page(page: Path, seconds: dict[str, float], memory: dict[str, float], threads: int, about: dict) -> None:
     lines = ["| Chapter | Seconds | Peak memory (GB) | Within budget |", "| --- | ---: | ---: | :---: |"]
     for name, s in seconds.items():
@@ -60,9 +55,7 @@ def write_page(page: Path, seconds: dict[str, float], memory: dict[str, float], 
     lines.append("")
     lines.append(f"Measured with {threads} threads on {about['cores']} cores ({about['cpu']}), "
                  f"Python {about['python']}, torch {about['torch']}.")  # fmt: skip
-    text = page.read_text()
-    table = "<!-- run-times:start -->\n" + "\n".join(lines) + "\n<!-- run-times:end -->"
-    page.write_text(re.sub(r"<!-- run-times:start -->.*<!-- run-times:end -->", table, text, flags=re.S))
+    rewrite(page, {"run-times": "\n".join(lines)})
 
 
 def main() -> None:
@@ -72,7 +65,7 @@ def main() -> None:
     p.add_argument("--only", nargs="+", metavar="CHAPTER", help="run only these chapters (e.g. 12_diffusion)")
     args = p.parse_args()
     seconds, memory = {}, {}
-    paths = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    paths = chapter_paths()
     if args.only:
         unknown = set(args.only) - {path.stem for path in paths}
         if unknown:
@@ -88,8 +81,9 @@ def main() -> None:
     report([(name, f"{s:.1f} s, {memory[name]:.2f} GB") for name, s in seconds.items()], results, args.json)
     if args.page:
         if args.only:  # keep the other chapters' rows
-            old_seconds, old_memory = rows_on_page(args.page)
-            seconds, memory = {**old_seconds, **seconds}, {**old_memory, **memory}
+            old = run_times(args.page)
+            seconds = {**{name: float(s) for name, (s, _) in old.items()}, **seconds}
+            memory = {**{name: float(m) for name, (_, m) in old.items()}, **memory}
             seconds, memory = dict(sorted(seconds.items())), dict(sorted(memory.items()))
         write_page(args.page, seconds, memory, args.threads, about)
 

@@ -49,9 +49,12 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
 try:
-    from scripts.exercises import ROOT, Chapter, Exercise, bound_names, chapters, parse_cell, read_chapter, read_names
+    from scripts.book import ROOT, find_chapters
+    from scripts.exercises import Chapter, Exercise, bound_names, parse_cell, read_chapter, read_names
 except ImportError:  # run as `python scripts/assignments.py`
-    from exercises import ROOT, Chapter, Exercise, bound_names, chapters, parse_cell, read_chapter, read_names
+    from exercises import Chapter, Exercise, bound_names, parse_cell, read_chapter, read_names
+
+    from book import ROOT, find_chapters
 
 OUT = ROOT / "_build" / "assignments"
 CONFIG = """\
@@ -246,9 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="with --check: write the results here")
     args = parser.parse_args(argv)
     named = [c for c in args.chapters if not c.endswith(".ipynb")]
-    paths = [p for p in chapters() if not args.chapters or any(p.name.startswith(c) for c in named)]
-    paths += [Path(c) for c in args.chapters if c.endswith(".ipynb")]  # a notebook given by its path
+    given = [Path(c) for c in args.chapters if c.endswith(".ipynb")]  # a notebook given by its path
     try:
+        paths = (find_chapters(named) if named or not given else []) + given
         folders = [make_assignment(path, args.out) for path in paths]
     except ValueError as error:
         sys.exit(str(error))

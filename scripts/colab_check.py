@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HOME = ROOT / "_build" / "colab"
 sys.path.insert(0, str(ROOT / "scripts"))
 from plain_markdown import colab_path  # noqa: E402
-from sync_notebooks import bootstrap_source, chapters  # noqa: E402
+from sync_notebooks import bootstrap_source  # noqa: E402
+
+from book import find_chapters, run_times  # noqa: E402
 
 COLAB_HAS = ["torch", "numpy", "pandas", "scikit-learn", "plotly", "ipywidgets", "tqdm", "pillow", "ipykernel",
              "nbclient", "nbformat"]  # fmt: skip
@@ -95,11 +97,12 @@ def _quietly(command: list[str]) -> None:
 
 
 def run_chapter(python: Path, chapter: Path, clone: Path) -> dict:
-    """Copy `chapter` alone into an empty folder, point its setup cell at `clone`, and run it there."""
+    """Copy `chapter`'s Colab copy, as committed in `clone`, alone into an empty folder, point its setup cell
+    at `clone`, and run it there (so the notebook and the package it installs come from the same commit)."""
     import nbformat
 
     folder = Path(tempfile.mkdtemp(prefix=f"colab-{chapter.stem[:2]}-", dir=HOME))
-    nb = nbformat.read(colab_path(chapter), as_version=4)
+    nb = nbformat.read(clone / colab_path(chapter).relative_to(ROOT), as_version=4)
     setup = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert setup.source == bootstrap_source(), f"{chapter.name}: its setup cell is not the book's (make sync)"
     setup.source = bootstrap_source(f"file://{clone}")
@@ -127,20 +130,15 @@ def back_to_colab(python: Path, colab: set[str]) -> None:
         _quietly([str(python), "-m", "pip", "uninstall", "--quiet", "--yes", *added])
 
 
-def local_seconds() -> dict[str, str]:
-    """Seconds per chapter from the Run times page (measured locally, same 2 threads)."""
-    rows = [line.split("|") for line in (ROOT / "book" / "run_times.md").read_text().splitlines()]
-    return {row[1].strip(): row[2].strip() for row in rows if len(row) > 3 and row[1].strip()[:2].isdigit()}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("chapters", nargs="*", help="chapter numbers or names, e.g. 11 (default: all)")
     parser.add_argument("--json", type=Path, help="write the results to this JSON file")
     args = parser.parse_args()
-    chosen = [c for c in chapters() if not args.chapters or any(c.stem.startswith(a) for a in args.chapters)]
-    if not chosen:
-        parser.error(f"no chapter matches {args.chapters}")
+    try:
+        chosen = find_chapters(args.chapters)
+    except ValueError as error:
+        parser.error(str(error))
     start = time.perf_counter()
     python = fresh_environment()
     colab = installed(python)
@@ -148,7 +146,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "book"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        local = local_seconds()
+        local = {stem: seconds for stem, (seconds, _) in run_times().items()}  # measured here, same 2 threads
         results = {}
         for chapter in chosen:
             back_to_colab(python, colab)

@@ -26,7 +26,11 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-ROOT = Path(__file__).resolve().parents[1]
+try:
+    from scripts.book import ROOT
+except ImportError:  # run from scripts/
+    from book import ROOT
+
 SOLUTION_MARK = "# Solution"
 _STATEMENT = re.compile(r"^\*\*Exercise (\d+)\.(\d+)\b", re.M)
 _HEADING = re.compile(r"^## ", re.M)
@@ -57,10 +61,6 @@ class Chapter:
     @property
     def name(self) -> str:
         return self.path.stem
-
-
-def chapters() -> list[Path]:
-    return sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 
 
 def display_path(path: Path) -> str:

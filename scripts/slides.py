@@ -40,12 +40,13 @@ import nbformat
 import plotly
 
 try:
+    from scripts.book import CHAPTERS, ROOT, find_chapters
     from scripts.plain_markdown import plain_markdown
 except ImportError:  # run as `python scripts/slides.py`
     from plain_markdown import plain_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ROOT / "chapters"
+    from book import CHAPTERS, ROOT, find_chapters
+
 VENDOR = ROOT / "assets" / "vendor"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY = "application/vnd.plotly.v1+json"
@@ -476,19 +477,6 @@ def build(chapters: list[Path], out: Path) -> dict[str, int]:
     return counts
 
 
-def find_chapters(names: list[str]) -> list[Path]:
-    """The chapter notebooks named by number ("07") or name ("07_attention"); all of them if none is named."""
-    every = sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
-    chosen = []
-    for name in names:
-        stem = Path(name).stem
-        found = [p for p in every if p.stem == stem or p.stem.startswith(f"{stem.zfill(2)}_")]
-        if not found:
-            raise SystemExit(f"no chapter matches {name!r}: give a number such as 07 or a name such as 07_attention")
-        chosen += found
-    return chosen or every
-
-
 INDEX = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Generative AI, Hands-On: slides</title><link rel="icon" href="data:,">
@@ -507,7 +495,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("chapters", nargs="*", help="chapters by number or name (default: all)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    counts = build(find_chapters(args.chapters), args.out)
+    try:
+        chosen = find_chapters(args.chapters)
+    except ValueError as error:
+        parser.error(str(error))
+    counts = build(chosen, args.out)
     for name, count in counts.items():
         print(f"{name:28s} {count:3d} slides")
     print(f"{len(counts)} decks in {args.out} in {time.perf_counter() - start:.1f} s")

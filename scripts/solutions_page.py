@@ -24,9 +24,12 @@ from pathlib import Path
 import nbformat
 
 try:
-    from scripts.exercises import ROOT, chapters, is_solution, read_chapter
+    from scripts.book import ROOT, chapter_paths
+    from scripts.exercises import is_solution, read_chapter
 except ImportError:  # run as `python scripts/solutions_page.py`
-    from exercises import ROOT, chapters, is_solution, read_chapter
+    from exercises import is_solution, read_chapter
+
+    from book import ROOT, chapter_paths
 
 PAGE = ROOT / "book" / "teaching" / "solutions.md"
 HIDDEN_TAG, SHOWN_TAG = "remove-input", "hide-input"
@@ -65,7 +68,7 @@ def chapter_section(path: Path) -> str:
 
 
 def page() -> str:
-    return "\n\n".join([INTRO.rstrip(), *(chapter_section(path) for path in chapters())]) + "\n"
+    return "\n\n".join([INTRO.rstrip(), *(chapter_section(path) for path in chapter_paths())]) + "\n"
 
 
 def hide_solutions(nb: nbformat.NotebookNode) -> bool:
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of date")
     args = parser.parse_args(argv)
     stale = []
-    for path in chapters():
+    for path in chapter_paths():
         nb = nbformat.read(path, as_version=4)
         if hide_solutions(nb):
             stale.append(path)

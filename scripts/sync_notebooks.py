@@ -10,17 +10,18 @@ chapters, and a test fails when one is out of date.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import nbformat
 import yaml
 
 try:
+    from scripts.book import ROOT, chapter_paths
     from scripts.plain_markdown import colab_notebook, colab_path
 except ImportError:  # run as `python scripts/sync_notebooks.py`
     from plain_markdown import colab_notebook, colab_path
 
-ROOT = Path(__file__).resolve().parents[1]
+    from book import ROOT, chapter_paths
+
 SETUP_TAG = "remove-cell"  # the setup cell means nothing to a reader of the website: kept in the notebook only
 
 
@@ -41,13 +42,9 @@ def bootstrap_source(url: str | None = None) -> str:
     )
 
 
-def chapters() -> list[Path]:
-    return sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-
-
 def main() -> int:
     source = bootstrap_source()
-    for path in chapters():
+    for path in chapter_paths():
         nb = nbformat.read(path, as_version=4)
         first = next(cell for cell in nb.cells if cell.cell_type == "code")
         tags = first.metadata.get("tags", [])

@@ -27,14 +27,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+try:
+    from scripts import exercises
+    from scripts.book import CHAPTERS, ROOT, chapter_paths, rewrite, run_times, shown, stale
+except ImportError:  # run as `python scripts/teaching.py`
+    import exercises
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ROOT / "chapters"
+    from book import CHAPTERS, ROOT, chapter_paths, rewrite, run_times, shown, stale
+
 TEACHING = ROOT / "book" / "teaching"
 SYLLABUS = TEACHING / "syllabus.md"
 GUIDE = TEACHING / "instructor_guide.md"
-RUN_TIMES = ROOT / "book" / "run_times.md"
 
 # The course: 15 chapters and 2 projects in 14 weeks. Three pairs share a week: 4 and 5 (text into
 # tokens, tokens into vectors), 6 and 7 (positions, then attention) and 8 and 11 (a GPT, then how to
@@ -135,7 +138,7 @@ NOT_A_MISTAKE = ("run the next cell", "look at the evidence")
 
 _TITLE = re.compile(r"^# (\d+)\. (.+)$", re.M)
 _BOX = re.compile(r"^```\{admonition\} What you will learn\n(?::class:[^\n]*\n)?(.*?)^```", re.M | re.S)
-_EXERCISE = re.compile(r"\*\*Exercise (\d+\.\d+)(?: \((.+?)\))?\.\*\*")
+_EXERCISE_TITLE = re.compile(r"\*\*Exercise \d+\.\d+ \((.+?)\)\.\*\*")
 _LINK = re.compile(r"\]\(([^)#\s]+)\)")
 _DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
 
@@ -204,42 +207,35 @@ def hints(source: str) -> list[str]:
     return found
 
 
+def exercise(read: exercises.Exercise) -> Exercise:
+    """An exercise's number, title and the hints of the cells that follow its solution."""
+    title = _EXERCISE_TITLE.match(read.statement)
+    found = [h for cell in [*read.checks, *read.after] if cell.cell_type == "code" for h in hints(cell.source)]
+    return Exercise(read.number, title.group(1) if title else "", tuple(dict.fromkeys(found)))
+
+
 def read_chapter(path: Path) -> Chapter:
     """A chapter's title, outcomes, exercises with their hints, and word count, read from its notebook."""
-    cells = nbformat.read(path, as_version=4).cells
+    read = exercises.read_chapter(path)
+    cells = read.notebook.cells
     title = _TITLE.search(cells[0].source)
     box = _BOX.search(cells[0].source)
     if title is None or box is None:
         raise ValueError(f"{path.name}: the first cell must hold the '# N. Title' and the 'What you will learn' box.")
-    exercises: list[list] = []  # [number, title, hints]
-    words = 0
-    for cell in cells:
-        if cell.cell_type == "markdown":
-            words += len(_DISPLAY_MATH.sub(" ", cell.source).split())
-            exercises += [[number, name or "", []] for number, name in _EXERCISE.findall(cell.source)]
-        elif cell.cell_type == "code" and exercises:
-            exercises[-1][2] += [h for h in hints(cell.source) if h not in exercises[-1][2]]
+    words = sum(len(_DISPLAY_MATH.sub(" ", c.source).split()) for c in cells if c.cell_type == "markdown")
     return Chapter(
         stem=path.stem,
         number=int(title.group(1)),
         title=title.group(2).strip(),
         outcomes=tuple(rebase_links(b) for b in bullets(box.group(1))),
-        exercises=tuple(Exercise(n, name, tuple(h)) for n, name, h in exercises),
+        exercises=tuple(exercise(e) for e in read.exercises),
         words=words,
     )
 
 
 def chapters() -> dict[str, Chapter]:
     """Every chapter, keyed by its two-digit number: {"07": Chapter(...)}."""
-    return {path.stem[:2]: read_chapter(path) for path in sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))}
-
-
-def run_times(page: Path = RUN_TIMES) -> dict[str, tuple[str, str]]:
-    """(seconds, peak memory in GB) per chapter stem, as printed in the run-times table of book/run_times.md."""
-    table = re.search(r"<!-- run-times:start -->(.*?)<!-- run-times:end -->", page.read_text(), re.S)
-    if table is None:
-        raise ValueError(f"{page.name} has no run-times table between its markers.")
-    return {stem: (s, m) for stem, s, m in re.findall(r"^\| (\d\d_\w+) \| ([\d.]+) \| ([\d.]+) \|", table[1], re.M)}
+    return {path.stem[:2]: read_chapter(path) for path in chapter_paths()}
 
 
 def teaching_minutes(chapter: Chapter, seconds: float) -> int:
@@ -335,37 +331,6 @@ def blocks() -> dict[Path, dict[str, str]]:
     }
 
 
-def _shown(page: Path) -> str:
-    return page.relative_to(ROOT).as_posix() if page.is_relative_to(ROOT) else str(page)
-
-
-def _marked(name: str) -> re.Pattern:
-    """A block: its start marker's line, then every line up to its end marker (group 1)."""
-    return re.compile(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", re.S)
-
-
-def rewritten(text: str, page_blocks: dict[str, str], page: Path) -> str:
-    """The page's text with each named block replaced by its new contents."""
-    for name, body in page_blocks.items():
-        if not _marked(name).search(text):
-            raise ValueError(f"{_shown(page)} lacks the markers <!-- {name}:start --> / <!-- {name}:end -->.")
-        block = f"<!-- {name}:start -->\n{body}\n<!-- {name}:end -->"
-        text = _marked(name).sub(lambda _, block=block: block, text)
-    return text
-
-
-def stale(pages: dict[Path, dict[str, str]]) -> list[str]:
-    """'page: block' for each generated block whose text differs from what it should hold."""
-    found = []
-    for page, page_blocks in pages.items():
-        text = page.read_text()
-        for name, body in page_blocks.items():
-            match = _marked(name).search(text)
-            if match is None or match.group(1) != body + "\n":
-                found.append(f"{_shown(page)}: {name}")
-    return found
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="report stale blocks instead of rewriting them")
@@ -377,11 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stale block {entry}: run python scripts/teaching.py", file=sys.stderr)
         return 1 if found else 0
     for page, page_blocks in pages.items():
-        text = page.read_text()
-        new = rewritten(text, page_blocks, page)
-        if new != text:
-            page.write_text(new)
-            print(f"rewrote {_shown(page)}")
+        if rewrite(page, page_blocks):
+            print(f"rewrote {shown(page)}")
     return 0
 
 

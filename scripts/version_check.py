@@ -25,7 +25,11 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+try:
+    from scripts.book import ROOT, chapter_paths
+except ImportError:  # run as `python scripts/version_check.py`
+    from book import ROOT, chapter_paths
+
 HOME = ROOT / "_build" / "versions"
 # What the tests and the chapter runner need beyond the package itself. jupyter-book stays below 2 (the
 # book is a Jupyter Book 1 project; 2.x needs the internet to build).
@@ -87,7 +91,7 @@ def run_chapters(python: Path, folder: Path) -> dict[str, str]:
     results = {}
     env = {**os.environ, "OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE", "GENAI_CACHE": str(folder / "cache"),
            "HF_HUB_OFFLINE": "1"}  # fmt: skip
-    for chapter in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
+    for chapter in chapter_paths():
         done = _run([str(python), "-c", RUNNER, str(chapter), str(chapter.parent)], env=env, cwd=folder)
         ok = done.returncode == 0
         results[chapter.stem] = f"ok ({done.stdout.strip()} s)" if ok else "FAILED: " + done.stderr.strip()[-800:]

@@ -17,10 +17,11 @@ import pytest
 from nbclient import NotebookClient
 
 from scripts.assignments import grade, main, make_assignment
-from scripts.exercises import chapters, is_solution, read_chapter, read_names
+from scripts.book import chapter_paths
+from scripts.exercises import is_solution, read_chapter, read_names
 from scripts.solutions_page import HIDDEN_TAG, PAGE, SHOWN_TAG, page
 
-CHAPTERS = chapters()
+CHAPTERS = chapter_paths()
 SMALL = next(p for p in CHAPTERS if p.name.startswith("06_"))  # five exercises, runs in about 5 seconds
 
 

@@ -10,13 +10,14 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
+from scripts.book import chapter_paths
 from scripts.plain_markdown import colab_notebook, colab_path, plain_markdown
-from scripts.sync_notebooks import SETUP_TAG, bootstrap_source, chapters, repository_url
+from scripts.sync_notebooks import SETUP_TAG, bootstrap_source, repository_url
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-CHAPTERS = chapters()
+CHAPTERS = chapter_paths()
 
 
 def _toc_files(node):

@@ -21,6 +21,7 @@ import pytest
 import requests
 import yaml
 
+from scripts.book import run_times
 from scripts.hub import (
     BOOK_FOLDER,
     BRANCH,
@@ -34,7 +35,6 @@ from scripts.hub import (
     students_let_through,
 )
 from scripts.hub_student import LoginRefused, Student, attend_together, execute
-from scripts.teaching import run_times
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "01_ai_vs_genai.ipynb"

@@ -24,7 +24,7 @@ from utils.checkpoints import (
     save_checkpoint,
     sha256_of,
 )
-from utils.device import get_device, randn, seed_everything, seeded
+from utils.device import choose_device, get_device, randn, seed_everything, seeded, step_flops
 from utils.gan import (
     Discriminator,
     GANConfig,
@@ -44,6 +44,7 @@ from utils.recipes import (
     gpt_schedule,
     shortened,
     train_recipe,
+    training_placement,
 )
 from utils.train import (
     History,
@@ -62,6 +63,7 @@ from utils.widgets import lerp, live, message, show_in, slider_figure, walk_figu
 FOLDER = tempfile.TemporaryDirectory(prefix="bad-inputs-")  # removed when the test process ends
 HISTORY = pd.DataFrame({"step": [1, 2], "train_loss": [0.5, 0.4], "seconds": [0.1, 0.2]})
 POINTS = GANConfig(latent=4, hidden=8)
+_TINY = torch.nn.Linear(3, 2)  # a model for the device choice to weigh
 
 
 def _g(n=4, seed=0):
@@ -266,6 +268,7 @@ CASES = [
         extra={"schedule": [None, {}], "build": [None]},
     ),  # fmt: skip
     Case(get_recipe, lambda: dict(name="digits_vae"), extra={"name": [3, None, "gpt"]}),
+    Case(training_placement, lambda: dict(recipe="digits_vae", prefer="cpu"), extra={"recipe": [3, "gpt"]}),
     Case(shortened, lambda: dict(recipe=get_recipe("digits_vae"), steps=2)),
     Case(
         train_recipe,
@@ -303,6 +306,12 @@ CASES = [
     ),
     # utils.device
     Case(get_device, lambda: dict(prefer="cpu"), extra={"prefer": ["gpu", 7]}),
+    Case(
+        choose_device,
+        lambda: dict(step=lambda: _TINY(torch.ones(2, 3)), training=True, prefer="cpu"),
+        extra={"step": [3, "model"], "prefer": ["gpu", 7]},
+    ),  # fmt: skip
+    Case(step_flops, lambda: dict(step=lambda: _TINY(torch.ones(2, 3)), training=False), extra={"step": [3]}),
     Case(seed_everything, lambda: dict(seed=3)),
     Case(seeded, lambda: dict(seed=3), call=lambda seed: _enter(seeded(seed))),
     Case(randn, lambda: dict(shape=(2, 3), generator=_g(), device="cpu"), extra={"shape": [5, (2, -1), (2.5,)]}),
@@ -339,6 +348,7 @@ CASES = [
 
 EXEMPT = {
     "utils.checkpoints.CheckpointError": "an exception class: utils raises it, a reader never calls it",
+    "utils.device.Placement": "a result: choose_device makes it, a reader only reads its fields",
     "utils.plots.setup": "takes no arguments: registers the book's plotly template and renderer",
     "utils.plots.BookRenderer": "plotly builds the renderer and calls it with its own figure dicts",
     "utils.plots.BookRenderer.to_mimebundle": "called by plotly with a figure dict plotly made itself",

@@ -117,6 +117,8 @@ def test_load_or_train_trains_with_a_notice_when_nothing_is_shipped_then_uses_th
     assert trained.source == "trained" and len(notice.splitlines()) == 1
     assert notice.startswith("No shipped checkpoint digits_vae.safetensors. Training the digits VAE")
     assert "about 5 seconds on 2 CPU cores" in notice
+    assert notice.endswith("One training step of digits_vae is 109 MFLOP, below the 1 GFLOP from which a GPU pays "
+                           "off: using the CPU, where a step this small runs faster.")  # fmt: skip
     again = load_or_train("digits_vae")
     assert again.source == "cache" and capsys.readouterr().out == ""
     shipped = load_pretrained("digits_vae", folder=CHECKPOINTS)
@@ -170,3 +172,6 @@ def test_unknown_names_and_bad_flags():
         load_or_train("gpt")
     with pytest.raises(ValueError, match="retrain must be True or False"):
         load_or_train("digits_vae", retrain="yes")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU here"):
+            load_or_train("digits_vae", retrain=True, train_on="cuda")

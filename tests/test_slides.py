@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 
+from scripts.book import chapter_paths
 from scripts.slides import CHAPTERS, PLOTLY, SLIDE, _fit, build, chapter_blocks, find_chapters, lead
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,7 +203,7 @@ def test_figures_are_fitted_to_the_slide(layout, size):
 
 # --- in Chromium ------------------------------------------------------------------------------------------------
 
-DECKS = sorted(p.stem for p in CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
+DECKS = [p.stem for p in chapter_paths()]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 

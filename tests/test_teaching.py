@@ -7,12 +7,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from scripts import teaching
+from scripts import assignments, slides, teaching
+from scripts.book import chapter_paths, find_chapters, rewrite, rewritten, run_times, stale
 from scripts.teaching import Chapter, Exercise, hints, shortened, teaching_minutes
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "book" / "teaching" / "syllabus.md", ROOT / "book" / "teaching" / "instructor_guide.md"]
-CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = chapter_paths()
 SYLLABUS, GUIDE = (page.read_text() for page in PAGES)
 
 
@@ -62,8 +63,7 @@ def test_every_learning_goal_is_in_the_syllabus_word_for_word(path):
 
 
 def test_run_times_and_exercises_in_the_guide_are_the_measured_and_counted_ones():
-    run_times = (ROOT / "book" / "run_times.md").read_text()
-    measured = re.findall(r"^\| (\d\d_\w+) \| ([\d.]+) \| ([\d.]+) \|", run_times, re.M)
+    measured = [(stem, *row) for stem, row in run_times().items()]
     row = r"^\| \[Chapter \d+\]\(\.\./\.\./chapters/(\d\d_\w+)\.ipynb\)[^|]* \| ([\d.]+) \| ([\d.]+) \| (\d+) \|"
     guide = re.findall(row, _block(GUIDE, "chapters"), re.M)
     assert [row[:3] for row in guide] == measured
@@ -111,3 +111,39 @@ def test_every_chapter_has_hand_written_pitfalls_in_the_guide():
         lines = teaching.PITFALLS[path.stem[:2]]
         assert 1 <= len(lines) <= 2
         assert all(f"* {line}\n" in mistakes + "\n" for line in lines)
+
+
+# --- scripts/book.py: the chapters chosen by name, and the generated blocks of a page ----------------------------
+
+
+def test_chapters_are_found_by_number_or_name_and_an_unknown_one_is_named():
+    assert [p.stem for p in find_chapters(["7", "07_attention", "11"])] == ["07_attention", "11_decoding"]
+    assert find_chapters([]) == chapter_paths()
+    with pytest.raises(ValueError, match="no chapter matches '99'"):
+        find_chapters(["99"])
+
+
+@pytest.mark.parametrize("script", [assignments.main, slides.main])
+def test_a_script_refuses_an_unknown_chapter_instead_of_making_nothing(script, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        script(["99", "--out", str(tmp_path)])
+    assert stopped.value.code not in (0, None)
+    assert "no chapter matches '99'" in str(stopped.value.code) + capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_block_is_rewritten_alone_and_missing_markers_are_named(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n<!-- table:start -->\nold\n<!-- table:end -->\nafter\n")
+    assert rewrite(page, {"table": "| a |\n| b |"})
+    assert page.read_text() == "# Title\n<!-- table:start -->\n| a |\n| b |\n<!-- table:end -->\nafter\n"
+    assert not rewrite(page, {"table": "| a |\n| b |"})  # nothing to change
+    assert stale({page: {"table": "| c |"}}) == [f"{page}: table"]
+    with pytest.raises(ValueError, match=r"lacks the markers <!-- plan:start -->"):
+        rewritten(page.read_text(), {"plan": "x"}, page)
+
+
+def test_run_times_reads_seconds_and_memory_per_chapter():
+    times = run_times()
+    assert list(times) == [p.stem for p in chapter_paths()]
+    assert all(float(seconds) > 0 and 0 < float(memory) < 1.5 for seconds, memory in times.values())

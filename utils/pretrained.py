@@ -28,7 +28,7 @@ from .checkpoints import CheckpointError, history_of, load_checkpoint, manifest_
 from .checks import check_choice
 from .corpus import cache_dir
 from .device import seeded
-from .recipes import Recipe, get_recipe, train_recipe
+from .recipes import Recipe, get_recipe, train_recipe, training_placement
 
 
 def _shipped_folder() -> Path:
@@ -94,12 +94,19 @@ def load_pretrained(
 
 
 def load_or_train(
-    name: str | Recipe, device: torch.device | str | None = None, *, retrain: bool = False, progress: bool = True
+    name: str | Recipe,
+    device: torch.device | str | None = None,
+    *,
+    retrain: bool = False,
+    progress: bool = True,
+    train_on: str | None = None,
 ) -> Trained:
-    """The model of recipe `name`: shipped, else cached, else trained now (with a notice and a progress bar).
+    """The model of recipe `name` on `device` (the CPU if None): shipped, else cached, else trained now (with a
+    notice and a progress bar).
 
     With `retrain=True` it always trains; the result goes to the cache, which is used whenever no valid
-    shipped checkpoint exists.
+    shipped checkpoint exists. Training runs on a GPU only when one is here and the model is large enough to
+    gain from it (`utils.recipes.training_placement`); `train_on="cpu"` or `"cuda"` decides instead.
     """
     recipe = get_recipe(name)
     if not isinstance(retrain, bool):
@@ -114,10 +121,11 @@ def load_or_train(
                 problems.append(err.problem.rstrip("."))
         shipped = manifest_path(CHECKPOINTS / f"{recipe.name}.safetensors").exists()
         reason = problems[0] if shipped else f"No shipped checkpoint {recipe.name}.safetensors"
+    placement = training_placement(recipe, prefer=train_on)  # a GPU only for a model large enough to gain from it
     print(f"{reason}. Training {recipe.summary} now: about {_duration(recipe.seconds)} on 2 CPU cores; "
-          f"the result is cached in {cached_checkpoints()}.")  # fmt: skip
-    model, manifest = train_and_save(recipe, cached_checkpoints(), device=device, progress=progress)
-    return Trained(model.to(device), manifest, "trained")
+          f"the result is cached in {cached_checkpoints()}. {placement.reason}")  # fmt: skip
+    model, manifest = train_and_save(recipe, cached_checkpoints(), device=placement.device, progress=progress)
+    return Trained(model.to(device if device is not None else "cpu"), manifest, "trained")
 
 
 def train_and_save(

@@ -37,7 +37,7 @@ from .captions import CaptionedFruits, captioned_fruits
 from .checkpoints import rebuild_command
 from .checks import check_choice, check_count, check_number
 from .corpus import CHARSET, fingerprint, load_corpus, train_val_split, window_batches
-from .device import seeded
+from .device import Placement, choose_device, seeded
 from .diffusion import Diffusion, DiffusionConfig
 from .finetune import fit_sft
 from .fruit_qa import fruit_preferences, fruit_questions
@@ -343,6 +343,39 @@ def get_recipe(name: str | Recipe) -> Recipe:
     check_choice(name, "model", list(RECIPES))
     recipe = RECIPES[name]
     return recipe if isinstance(recipe, Recipe) else recipe()
+
+
+def training_placement(recipe: str | Recipe, *, prefer: str | None = None) -> Placement:
+    """Where to train `recipe` now: on a GPU only when one is here and a training step of the recipe's model,
+    on a batch of its schedule's size, is large enough to pay off (`utils.device.choose_device`, which
+    `prefer` overrides)."""
+    recipe = get_recipe(recipe)
+    with seeded(0):
+        model = recipe.build()
+    step = _one_step(model, recipe.schedule.batch_size)
+    return choose_device(step, prefer=prefer, what=f"One training step of {recipe.name}")
+
+
+def _one_step(model: torch.nn.Module, n: int) -> Callable[[], Any] | None:
+    """A forward pass like one training step of `model` on a batch of n (zeros), or None for an unknown model."""
+    if isinstance(model, GPT):
+        tokens = torch.zeros(n, model.config.block_size, dtype=torch.long)
+        return lambda: model(tokens, tokens)
+    if isinstance(model, Autoencoder):
+        size, channels = model.config.image_size, model.config.channels
+        return lambda: model.loss(torch.zeros(n, channels, size, size))
+    if isinstance(model, Generator):  # per step, the discriminator judges a batch of fakes and one of real data
+        judge, noise = Discriminator(model.config), torch.zeros(n, model.config.latent)
+        return lambda: [judge(batch).sum() for batch in (model(noise), model(noise).detach())]
+    if isinstance(model, Diffusion):
+        if model.config.data == "points":
+            return lambda: model.loss(torch.zeros(n, 2))
+        return lambda: model.loss(torch.zeros(n, 3, 32, 32), torch.zeros(n, dtype=torch.long))
+    if isinstance(model, FruitClassifier):
+        return lambda: model(torch.zeros(n, 3, 32, 32))
+    if isinstance(model, WaveNet):
+        return lambda: model(torch.zeros(n, 512, dtype=torch.long))
+    return None
 
 
 def shortened(recipe: Recipe, steps: int) -> Recipe:

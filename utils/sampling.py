@@ -135,6 +135,8 @@ def sample(logits: torch.Tensor, *, generator: torch.Generator | None = None) ->
 def _sample(logits: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     probs = logits.softmax(dim=-1)
     flat = probs.reshape(-1, probs.shape[-1])
+    if generator is not None and generator.device != flat.device:  # e.g. the book's seeded CPU generator, GPU logits
+        return torch.multinomial(flat.cpu(), 1, generator=generator).to(flat.device).reshape(probs.shape[:-1])
     return torch.multinomial(flat, 1, generator=generator).reshape(probs.shape[:-1])
 
 
