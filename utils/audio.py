@@ -166,6 +166,7 @@ def next_token_loss(model: WaveNet, tokens: torch.Tensor) -> torch.Tensor:
     check_tensor(tokens, "tokens", dims=2, kind="int")
     if tokens.shape[1] < 2:
         raise ValueError("Each window needs at least 2 tokens: one to read and one to predict.")
+    tokens = tokens.to(next(model.parameters()).device)
     logits = model(tokens[:, :-1])
     return F.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
 

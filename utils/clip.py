@@ -45,7 +45,7 @@ class ImageEncoder(torch.nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         check_images(images, "images", channels=3, size=32)
-        return self.body(images)
+        return self.body(images.to(self.body[0].weight.device))  # pictures on the CPU, the model on a GPU
 
 
 class ClipModel(torch.nn.Module):
@@ -71,7 +71,7 @@ class ClipModel(torch.nn.Module):
         if sentence_vectors.shape[1] != TEXT_WIDTH:
             raise ValueError(f"sentence_vectors must have {TEXT_WIDTH} numbers per caption (MiniLM's), got "
                              f"shape {tuple(sentence_vectors.shape)}.")  # fmt: skip
-        return F.normalize(self.text(sentence_vectors), dim=1)
+        return F.normalize(self.text(sentence_vectors.to(self.text.weight.device)), dim=1)
 
     def loss(self, images: torch.Tensor, sentence_vectors: torch.Tensor) -> torch.Tensor:
         """The symmetric contrastive loss of a batch of matching (picture, caption) pairs."""
@@ -80,7 +80,7 @@ class ClipModel(torch.nn.Module):
 
     @torch.no_grad()
     def similarity(self, images: torch.Tensor, sentence_vectors: torch.Tensor) -> torch.Tensor:
-        """Cosine similarities (pictures x captions)."""
+        """Cosine similarities (pictures x captions), on the model's device whatever the inputs' device."""
         self.eval()
         return self.embed_images(images) @ self.embed_text(sentence_vectors).T
 

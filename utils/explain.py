@@ -209,6 +209,7 @@ def shapley_values(scores: torch.Tensor, players: int) -> torch.Tensor:
     `all_coalitions` orders them: each player's marginal contribution, averaged over all orders of joining."""
     check_count(players, "players", maximum=20)
     check_tensor(scores, "scores", shape=(2**players,))
+    scores = scores.double().cpu()  # scores may come from a model on a GPU; the bookkeeping is on the CPU
     members = all_coalitions(players).bool()
     sizes = members.sum(1)
     n = players
@@ -218,7 +219,7 @@ def shapley_values(scores: torch.Tensor, players: int) -> torch.Tensor:
     index = torch.arange(2**n)
     for k in range(n):
         without = ~members[:, k]
-        values[k] = (weight[sizes[without]] * (scores[index[without] | (1 << k)] - scores[without]).double()).sum()
+        values[k] = (weight[sizes[without]] * (scores[index[without] | (1 << k)] - scores[without])).sum()
     return values
 
 

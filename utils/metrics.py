@@ -57,7 +57,7 @@ def mode_coverage(
     check_tensor(centres, "centres", shape=(None, 2), kind=None)
     check_number(std, "std", low=0, low_open=True)
     check_number(min_share, "min_share", low=0, high=1)
-    distance, nearest = torch.cdist(samples.float(), centres.float()).min(dim=1)
+    distance, nearest = torch.cdist(samples.float(), centres.float().to(samples.device)).min(dim=1)
     good = distance <= 3 * std
     counts = torch.bincount(nearest[good], minlength=len(centres))
     return {"modes_covered": int((counts >= min_share * len(samples)).sum()),

@@ -93,6 +93,8 @@ def pair_accuracy(model: RewardModel, pairs: Pairs, batch_size: int = 64) -> flo
     """The fraction of pairs whose chosen response gets the higher reward."""
     c_ids, _, c_len, r_ids, _, r_len = _check_pairs(pairs)
     check_count(batch_size, "batch_size")
+    device = next(model.parameters()).device  # the pairs may be on the CPU, the model on a GPU
+    c_ids, c_len, r_ids, r_len = (x.to(device) for x in (c_ids, c_len, r_ids, r_len))
     was_training = model.training
     model.eval()
     wins = sum(int((model(c_ids[i : i + batch_size], c_len[i : i + batch_size])
@@ -125,8 +127,11 @@ def _logprobs(model: torch.nn.Module, pairs: Pairs) -> tuple[torch.Tensor, torch
 @torch.no_grad()
 def response_logprobs(model: torch.nn.Module, ids: torch.Tensor, prompt_lengths: torch.Tensor,
                       lengths: torch.Tensor, batch_size: int = 64) -> torch.Tensor:  # fmt: skip
-    """`utils.finetune.response_logprob` for many rows, a batch at a time and without gradients (N,)."""
+    """`utils.finetune.response_logprob` for many rows, a batch at a time and without gradients (N,), on the
+    model's device."""
     check_count(batch_size, "batch_size")
+    device = next(model.parameters()).device
+    ids, prompt_lengths, lengths = (x.to(device) for x in (ids, prompt_lengths, lengths))
     was_training = model.training
     model.eval()
     rows = [slice(i, i + batch_size) for i in range(0, len(ids), batch_size)]
