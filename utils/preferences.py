@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .checks import check_count, check_nonempty, check_number, check_tensor
-from .finetune import dpo_loss, encode_examples, response_logprob
+from .finetune import dpo_loss, encode_examples, response_logprob, response_targets
 from .gpt import GPT
 from .train import TrainConfig, train
 
@@ -130,6 +130,7 @@ def response_logprobs(model: torch.nn.Module, ids: torch.Tensor, prompt_lengths:
     """`utils.finetune.response_logprob` for many rows, a batch at a time and without gradients (N,), on the
     model's device."""
     check_count(batch_size, "batch_size")
+    response_targets(ids, prompt_lengths, lengths)  # checks the three tensors (an empty batch too) before any move
     device = next(model.parameters()).device
     ids, prompt_lengths, lengths = (x.to(device) for x in (ids, prompt_lengths, lengths))
     was_training = model.training
