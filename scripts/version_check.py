@@ -25,6 +25,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import tomllib
+
 try:
     from scripts.book import ROOT, chapter_paths
 except ImportError:  # run as `python scripts/version_check.py`
@@ -55,6 +57,11 @@ def declared() -> list[str]:
     return metadata.requires("genai-hands-on")
 
 
+def build_requires() -> list[str]:
+    """What pyproject.toml's build system needs, e.g. 'setuptools>=77'."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+
+
 def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, **kwargs)
 
@@ -76,6 +83,7 @@ def environment(end: str) -> tuple[Path, dict[str, str]]:
     _must([str(python), "-m", "pip", "install", "--quiet", "uv"])
     uv = [str(python), "-m", "uv", "pip", "install", "--python", str(python), "--quiet"]
     resolution = "highest" if end == "latest" else "lowest-direct"
+    _must([*uv, *build_requires()])  # the tests build the package's wheel without build isolation
     _must([*uv, "--resolution", resolution, *declared()])
     frozen = folder / "package-dependencies.txt"  # the test tools must not move what was just resolved
     frozen.write_text(_must([str(python), "-m", "uv", "pip", "freeze", "--python", str(python)]))
