@@ -364,7 +364,8 @@ def _one_step(model: torch.nn.Module, n: int) -> Callable[[], Any] | None:
     if isinstance(model, Autoencoder):
         size, channels = model.config.image_size, model.config.channels
         return lambda: model.loss(torch.zeros(n, channels, size, size))
-    if isinstance(model, Generator):  # per step, the discriminator judges a batch of fakes and one of real data
+    if isinstance(model, Generator):  # a step judges fakes twice (the discriminator's turn, then the generator's);
+        # the discriminator's look at a batch of real data is left out of the count
         judge, noise = Discriminator(model.config), torch.zeros(n, model.config.latent)
         return lambda: [judge(batch).sum() for batch in (model(noise), model(noise).detach())]
     if isinstance(model, Diffusion):
